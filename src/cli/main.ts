@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { resolveProfile } from '../profile/resolve.js';
+import { listBuiltinProfiles } from '../profile/list.js';
+import { build } from '../pipeline/build.js';
+import { plan } from '../pipeline/plan.js';
+import { parseFormats } from '../pipeline/formats.js';
+import { writeDemoProto } from '../demo/demo-proto.js';
+import { makeReporter } from '../util/progress.js';
+import { sourceDateEpoch } from '../util/time.js';
+import { EXIT } from '../util/errors.js';
+import { formatBytes } from '../util/size.js';
+import { printJson, reportFailure } from './output.js';
+import { printPlan } from './print-plan.js';
+
+interface CommonOpts {
+  quiet?: boolean;
+  json?: boolean;
+}
+
+interface BuildOpts extends CommonOpts {
+  profile: string;
+  out: string;
+  format: string;
+  stateFrom?: string;
+  testMode?: boolean;
+  dryRun?: boolean;
+}
+
+function program(): Command {
+  const cli = new Command('compose')
+    .description('Compose a small bootable illumos image from an illumos-gate proto area, without root.')
+    .version('0.1.0')
+    .showHelpAfterError('(run "compose --help" for usage)')
+    .exitOverride();
+
+  const quiet = new Option('-q, --quiet', 'no progress or notes on stderr');
+  const json = new Option('--json', 'print the result as JSON on stdout');
+
+  cli
+    .command('build', { isDefault: true })
+    .description('compose an image from a proto area (the default command)')
+    .argument('<proto>', 'proto root (root_i386), a workspace proto/ directory, or a .tar/.tar.gz/.tgz of one')
+    .option('-p, --profile <name|file>', 'profile name (see "compose profiles") or path to a profile file', 'pureboot')
+    .option('-o, --out <dir>', 'output directory', 'out')
+    .option('-f, --format <list>', 'comma-separated outputs: dir, tar', 'tar')
+    .option('--state-from <root>', 'copy the kernel state files (name_to_major, driver_aliases, ...) from this illumos root')
+    .option('--test-mode', 'the image powers itself off after printing COMPOSE-BOOT-OK (for boot tests)')
+    .option('-n, --dry-run', 'show what would be built (like "compose plan") and write nothing')
+    .addOption(quiet)
+    .addOption(json)
+    .action(async (proto: string, o: BuildOpts) => {
+      const reporter = makeReporter({ quiet: o.quiet });
+      const epoch = sourceDateEpoch();
+      const profile = resolveProfile(o.profile);
+      if (o.dryRun) {
+        const p = await plan({ proto, profile, stateFrom: o.stateFrom, testMode: o.testMode, epoch, reporter });
+        if (o.json) printJson(p);
+        else printPlan(p);
+        return;
+      }
+      const formats = parseFormats(o.format);
+      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, testMode: o.testMode, epoch, reporter });
+      for (const n of r.notes) reporter.note(n);
+      if (o.json) printJson(r);
+      else {
+        process.stdout.write(`composed ${r.profile} from ${r.proto}: ${r.summary.entries} entries, ${formatBytes(r.summary.contentBytes)} of file content\n`);
+        for (const out of r.outputs) process.stdout.write(`  ${out.format.padEnd(8)} ${out.path}\n`);
+      }
+    });
+
+  cli
+    .command('plan')
+    .description('show the resolved profile and what a build would include, without writing anything')
+    .argument('<proto>', 'proto root, workspace proto/ directory, or tarball')
+    .option('-p, --profile <name|file>', 'profile name or file', 'pureboot')
+    .option('--state-from <root>', 'as for build')
+    .addOption(quiet)
+    .addOption(json)
+    .action(async (proto: string, o: BuildOpts) => {
+      const reporter = makeReporter({ quiet: o.quiet });
+      const p = await plan({ proto, profile: resolveProfile(o.profile), stateFrom: o.stateFrom, epoch: sourceDateEpoch(), reporter });
+      if (o.json) printJson(p);
+      else printPlan(p);
+    });
+
+  cli
+    .command('profiles')
+    .description('list the built-in profiles')
+    .addOption(json)
+    .action((o: CommonOpts) => {
+      const list = listBuiltinProfiles();
+      if (o.json) return printJson(list);
+      const width = Math.max(...list.map((p) => p.name.length));
+      for (const p of list) process.stdout.write(`${p.name.padEnd(width)}  [${p.init}] ${p.description}\n`);
+    });
+
+  cli
+    .command('demo-proto')
+    .description('write a small synthetic proto area (for the demo and tests) whose unix is the stand-in test kernel')
+    .argument('<dir>', 'directory to create')
+    .option('--kernel <file>', 'the stand-in kernel to install as platform/i86pc/kernel/amd64/unix (default: build/testkernel/unix)')
+    .option('--force', 'replace the directory if it is not empty')
+    .addOption(quiet)
+    .action(async (dir: string, o: { kernel?: string; force?: boolean; quiet?: boolean }) => {
+      const r = await writeDemoProto(dir, { kernel: o.kernel, force: o.force, mtime: sourceDateEpoch() });
+      makeReporter({ quiet: o.quiet }).note(`wrote demo proto area ${r.root} (${r.files} files and links)`);
+    });
+
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help/version text).
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportFailure(err);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

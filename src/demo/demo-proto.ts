@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, link, mkdir, rm, symlink, utimes, lutimes, writeFile, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { InputError, UsageError } from '../util/errors.js';
+import { PROJECT_ROOT } from '../util/project.js';
+import { ILLUMOS_INITTAB } from './inittab.js';
+
+// A small synthetic proto area shaped like proto/root_i386 from an illumos-gate build, for the
+// demo and the tests on machines that have no illumos build. Binaries are stand-ins (their bytes
+// are deterministic filler), except platform/i86pc/kernel/amd64/unix, which is the project's
+// freestanding test kernel so the demo image really boots in QEMU.
+
+export const DEFAULT_TEST_KERNEL = resolve(PROJECT_ROOT, 'build/testkernel/unix');
+
+/** Drivers a ramdisk boot needs, plus a few hardware drivers, as kernel/drv/amd64 modules. */
+const KERNEL_DRIVERS = [
+  'asy', 'clone', 'cn', 'devinfo', 'e1000g', 'isa', 'kstat', 'ksyms', 'log', 'mm', 'npe', 'options', 'pci_pci',
+  'pseudo', 'ptm', 'pts', 'ramdisk', 'random', 'rootnex', 'sd', 'sy', 'sysmsg', 'vioblk', 'vioif', 'ahci', 'kb8042', 'conskbd', 'consms',
+];
+const PLATFORM_DRIVERS = ['acpinex', 'cpudrv', 'isa', 'npe', 'pci', 'rootnex'];
+const FS_MODULES = ['ufs', 'tmpfs', 'procfs', 'devfs', 'dev', 'ctfs', 'objfs', 'mntfs', 'sharefs', 'fdfs', 'specfs', 'sockfs', 'bootfs', 'hsfs'];
+const MISC_MODULES = ['mac', 'gld', 'scsi', 'sata', 'virtio', 'blkdev', 'acpica', 'pcie', 'pcihp', 'tlimod'];
+const USR_BIN = ['cat', 'cp', 'date', 'echo', 'grep', 'ls', 'mkdir', 'more', 'mv', 'ps', 'rm', 'sed', 'sleep', 'uname', 'vi', 'wc'];
+const USR_SBIN = ['devfsadm', 'ifconfig', 'modinfo', 'mount', 'prtconf', 'shutdown', 'umount'];
+const LIBS = ['libc.so.1', 'libnsl.so.1', 'libsocket.so.1', 'libm.so.2', 'libcmdutils.so.1', 'libnvpair.so.1', 'libscf.so.1', 'libuutil.so.1', 'libumem.so.1', 'libshell.so.1', 'libast.so.1', 'libcmd.so.1', 'libdll.so.1', 'libsum.so.1'];
+
+interface DemoFile {
+  path: string;
+  mode: number;
+  /** Literal content; otherwise deterministic filler of `size` bytes. */
+  text?: string;
+  size?: number;
+  copyFrom?: string;
+}
+
+/** Deterministic filler: a sha256 counter stream seeded by the path, so files differ and compress realistically poorly. */
+function filler(path: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  let block = 0;
+  for (let off = 0; off < size; off += 32) {
+    createHash('sha256').update(`${path}:${block++}`).digest().copy(out, off);
+  }
+  const header = Buffer.from(`illumos-compose demo stand-in for /${path}\n`);
+  header.copy(out, 0, 0, Math.min(header.length, size));
+  return out;
+}
+
+const stateFiles: DemoFile[] = [
+  // The kernel state files as an upstream proto leaves them: nearly empty.
+  { path: 'etc/name_to_major', mode: 0o644, text: 'md 85\ndevinfo 88\nasy 106\ndid 239\n' },
+  { path: 'etc/driver_aliases', mode: 0o644, text: 'asy "pci11c1,480"\n' },
+  { path: 'etc/driver_classes', mode: 0o644, text: '#\n# driver_classes: filled by add_drv\n#\n' },
+  { path: 'etc/minor_perm', mode: 0o644, text: 'devinfo:devinfo 0640 root sys\ndevinfo:devinfo,ro 0444 root sys\nasy:* 0666 root sys\nasy:*,cu 0600 uucp uucp\nmd:* 0640 root sys\nmd:admin 0644 root sys\n' },
+  { path: 'etc/security/device_policy', mode: 0o644, text: '#\n# Device policy\n#\n*\t\tread_priv_set=none\t\twrite_priv_set=none\nmd:admin\twrite_priv_set=sys_config\n' },
+  { path: 'etc/security/extra_privs', mode: 0o644, text: '#\n# Extra privileges for drivers\n#\n' },
+  { path: 'etc/path_to_inst', mode: 0o444, text: '#path_to_inst_bootstrap_1\n' },
+  { path: 'etc/mach', mode: 0o644, text: 'pcplusmp\napix\nxpv_psm\n' },
+  { path: 'etc/name_to_sysnum', mode: 0o644, text: 'syscall\t\t0\nexit\t\t1\npsecflags\t2\nread\t\t3\nwrite\t\t4\nopen\t\t5\nclose\t\t6\n' },
+  { path: 'etc/system', mode: 0o644, text: '*\n* /etc/system: kernel tunables (none set in the demo)\n*\n' },
+];
+
+const etcFiles: DemoFile[] = [
+  { path: 'etc/inittab', mode: 0o644, text: ILLUMOS_INITTAB },
+  { path: 'etc/passwd', mode: 0o644, text: 'root:x:0:0:Super-User:/root:/usr/bin/bash\ndaemon:x:1:1::/:\nbin:x:2:2::/usr/bin:\nsys:x:3:3::/:\nadm:x:4:4:Admin:/var/adm:\nuucp:x:5:5:uucp Admin:/usr/lib/uucp:\nnobody:x:60001:60001:NFS Anonymous Access User:/:\n' },
+  { path: 'etc/group', mode: 0o644, text: 'root::0:\nother::1:root\nbin::2:root,daemon\nsys::3:root,bin,adm\nadm::4:root,daemon\nuucp::5:root\ntty::7:root,adm\nstaff::10:\nnobody::60001:\n' },
+  { path: 'etc/shadow', mode: 0o400, text: 'root:$5$demo$notarealhash:6445::::::\ndaemon:NP:6445::::::\nbin:NP:6445::::::\nsys:NP:6445::::::\nadm:NP:6445::::::\nuucp:NP:6445::::::\nnobody:*LK*:6445::::::\n' },
+  { path: 'etc/iu.ap', mode: 0o644, text: '# autopush configuration\n\tptsl\t0\t47\tldterm ttcompat\n' },
+  { path: 'etc/sock2path.d/system%2Fkernel', mode: 0o644, text: '\t2\t2\t0\ttcp\n\t2\t1\t0\tudp\n' },
+  { path: 'etc/default/init', mode: 0o644, text: 'TZ=UTC\nCMASK=022\n' },
+  { path: 'etc/motd', mode: 0o644, text: 'The illumos Project\n' },
+  { path: 'boot/solaris/bootenv.rc', mode: 0o644, text: 'setprop ata-dma-enabled 1\nsetprop ttya-mode 9600,8,n,1,-\nsetprop ttyb-mode 9600,8,n,1,-\n' },
+];
+
+function demoFiles(kernel: string): DemoFile[] {
+  const files: DemoFile[] = [...stateFiles, ...etcFiles];
+  files.push({ path: 'platform/i86pc/kernel/amd64/unix', mode: 0o755, copyFrom: kernel });
+  files.push({ path: 'kernel/amd64/genunix', mode: 0o755, size: 1_600_000 });
+  for (const d of KERNEL_DRIVERS) {
+    files.push({ path: `kernel/drv/amd64/${d}`, mode: 0o755, size: 9_000 + d.length * 1_337 });
+    files.push({ path: `kernel/drv/${d}.conf`, mode: 0o644, text: `# ${d}.conf\nname="${d}" parent="pseudo" instance=0;\n` });
+  }
+  for (const d of PLATFORM_DRIVERS) files.push({ path: `platform/i86pc/kernel/drv/amd64/${d}`, mode: 0o755, size: 12_000 + d.length * 911 });
+  for (const m of ['pcplusmp', 'apix']) files.push({ path: `platform/i86pc/kernel/mach/amd64/${m}`, mode: 0o755, size: 40_000 });
+  for (const m of FS_MODULES) files.push({ path: `kernel/fs/amd64/${m}`, mode: 0o755, size: 20_000 + m.length * 2_111 });
+  for (const m of MISC_MODULES) files.push({ path: `kernel/misc/amd64/${m}`, mode: 0o755, size: 15_000 + m.length * 1_777 });
+  for (const m of ['kernel/sched/amd64/TS', 'kernel/sys/amd64/doorfs', 'kernel/strmod/amd64/ldterm', 'kernel/strmod/amd64/ttcompat', 'kernel/strmod/amd64/ptem']) files.push({ path: m, mode: 0o755, size: 11_000 });
+  files.push({ path: 'usr/lib/isaexec', mode: 0o555, size: 13_000 });
+  files.push({ path: 'usr/bin/amd64/ksh93', mode: 0o555, size: 160_000 });
+  files.push({ path: 'usr/bin/i86/ksh93', mode: 0o555, size: 150_000 });
+  for (const b of USR_BIN) files.push({ path: `usr/bin/${b}`, mode: 0o555, size: 20_000 + b.length * 3_001 });
+  for (const b of USR_SBIN) files.push({ path: `usr/sbin/${b}`, mode: 0o555, size: 25_000 + b.length * 2_003 });
+  files.push({ path: 'usr/bin/passwd', mode: 0o6555, size: 30_000 });
+  files.push({ path: 'usr/bin/su', mode: 0o4555, size: 28_000 });
+  files.push({ path: 'sbin/init', mode: 0o555, size: 60_000 });
+  files.push({ path: 'sbin/autopush', mode: 0o555, size: 18_000 });
+  files.push({ path: 'sbin/soconfig', mode: 0o555, size: 17_000 });
+  files.push({ path: 'sbin/uadmin', mode: 0o555, size: 12_000 });
+  files.push({ path: 'etc/fs/ufs/mount', mode: 0o555, size: 30_000 });
+  files.push({ path: 'lib/ld.so.1', mode: 0o755, size: 400_000 });
+  files.push({ path: 'lib/svc/bin/svc.startd', mode: 0o555, size: 300_000 });
+  files.push({ path: 'lib/svc/bin/svc.configd', mode: 0o555, size: 200_000 });
+  for (const l of LIBS) {
+    files.push({ path: `lib/${l}`, mode: 0o755, size: 50_000 + l.length * 4_999 });
+    files.push({ path: `lib/amd64/${l}`, mode: 0o755, size: 60_000 + l.length * 4_999 });
+  }
+  files.push({ path: 'usr/share/man/man1/ls.1', mode: 0o444, text: '.TH LS 1\n.SH NAME\nls \\- list directory contents\n' });
+  files.push({ path: 'usr/share/lib/zoneinfo/UTC', mode: 0o644, size: 118 });
+  files.push({ path: 'var/adm/utmpx', mode: 0o644, text: '' });
+  return files;
+}
+
+const SYMLINKS: Array<[string, string]> = [
+  ['bin', './usr/bin'],
+  ['lib/64', 'amd64'],
+  ['usr/lib/libc.so.1', '../../lib/libc.so.1'],
+  ['usr/lib/amd64/libc.so.1', '../../../lib/amd64/libc.so.1'],
+  ['sbin/sh', '../usr/bin/i86/ksh93'],
+  ['etc/svc/profile/generic.xml', 'generic_limited_net.xml'],
+  ['dev/stdin', './fd/0'],
+  ['dev/stdout', './fd/1'],
+  ['dev/stderr', './fd/2'],
+];
+
+/** Hardlinks the gate installs: isaexec shared by the ksh93 names. */
+const HARDLINKS: Array<[string, string]> = [
+  ['usr/bin/ksh93', 'usr/lib/isaexec'],
+  ['usr/bin/ksh', 'usr/lib/isaexec'],
+  ['usr/bin/rksh', 'usr/lib/isaexec'],
+  ['usr/bin/sh', 'usr/lib/isaexec'],
+];
+
+const EMPTY_DIRS = ['usr/src', 'var/tmp', 'export/home', 'opt', 'etc/svc/volatile', 'etc/svc/profile', 'boot/acpi/tables', 'platform/i86pc/ucode'];
+
+async function isEmptyOrMissing(dir: string): Promise<boolean> {
+  if (!existsSync(dir)) return true;
+  return (await readdir(dir)).length === 0;
+}
+
+/**
+ * Write the demo proto area under `dir` (which must be empty or missing). Timestamps are
+ * SOURCE_DATE_EPOCH (or a fixed date), so the demo is the same on every machine.
+ */
+export async function writeDemoProto(dir: string, opts: { kernel?: string; mtime?: number; force?: boolean } = {}): Promise<{ files: number; root: string }> {
+  const kernel = resolve(opts.kernel ?? DEFAULT_TEST_KERNEL);
+  if (!existsSync(kernel)) {
+    throw new InputError(`the stand-in test kernel ${kernel} does not exist; build it with "make testkernel" or pass --kernel <file>`);
+  }
+  const root = resolve(dir);
+  if (!(await isEmptyOrMissing(root))) {
+    if (!opts.force) throw new UsageError(`${dir} is not empty; give a new directory or --force to replace it`);
+    await rm(root, { recursive: true, force: true });
+  }
+  const mtime = opts.mtime ?? 1767225600; // 2026-01-01T00:00:00Z
+  const files = demoFiles(kernel);
+  for (const f of files) {
+    const dest = join(root, f.path);
+    await mkdir(dirname(dest), { recursive: true });
+    if (f.copyFrom) await copyFile(f.copyFrom, dest);
+    else await writeFile(dest, f.text !== undefined ? f.text : filler(f.path, f.size ?? 0));
+    await chmod(dest, f.mode);
+    await utimes(dest, mtime, mtime);
+  }
+  for (const [to, from] of HARDLINKS) await link(join(root, from), join(root, to));
+  for (const [path, target] of SYMLINKS) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await symlink(target, join(root, path));
+    await lutimes(join(root, path), mtime, mtime);
+  }
+  for (const d of EMPTY_DIRS) await mkdir(join(root, d), { recursive: true });
+  // Pin every directory's timestamp, deepest first (creating children touches parents).
+  const dirs: string[] = [];
+  const collect = async (d: string) => {
+    dirs.push(d);
+    for (const e of await readdir(d, { withFileTypes: true })) if (e.isDirectory()) await collect(join(d, e.name));
+  };
+  await collect(root);
+  for (const d of dirs.reverse()) {
+    await chmod(d, 0o755);
+    await utimes(d, mtime, mtime);
+  }
+  return { files: files.length + HARDLINKS.length + SYMLINKS.length, root };
+}

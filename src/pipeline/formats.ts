@@ -1,0 +1,14 @@
+import { UsageError } from '../util/errors.js';
+
+export const FORMATS = ['dir', 'tar'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Parse a --format list such as "dir,tar". */
+export function parseFormats(spec: string): Format[] {
+  const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`--format is empty; give one or more of ${FORMATS.join(', ')}`);
+  for (const f of items) {
+    if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format "${f}" is not a known format; use one or more of ${FORMATS.join(', ')}, separated by commas`);
+  }
+  return [...new Set(items)] as Format[];
+}

@@ -1,0 +1,87 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { ProfileError } from '../util/errors.js';
+import { OVERLAYS_DIR } from '../util/project.js';
+import { parseSize } from '../util/size.js';
+import { loadProfileChain, type LoadedProfileFile } from './load.js';
+import type { Profile } from './schema.js';
+
+/**
+ * Where an overlay reference points: a path relative to the profile that names it, or else a
+ * built-in overlay under overlays/ (a bare name such as "pureboot").
+ */
+function resolveOverlay(ref: string, profileFile: string): string {
+  const local = isAbsolute(ref) ? ref : resolve(dirname(profileFile), ref);
+  const builtin = resolve(OVERLAYS_DIR, ref);
+  const dir = ref.includes('/') || (existsSync(local) && statSync(local).isDirectory()) ? local : builtin;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ProfileError(`${profileFile}: key "overlays": overlay "${ref}" is not a directory (looked for ${dir})`);
+  }
+  return dir;
+}
+
+function percentOf(v: string | number): number {
+  return typeof v === 'number' ? v : Number(v.slice(0, -1));
+}
+
+/**
+ * Merge a profile chain into one resolved profile. A derived profile's scalars replace its
+ * parent's; the lists include, exclude, overlays, init.startup and boot.kernel_args are
+ * concatenated, parent first, so a child adds to what it extends.
+ */
+export function mergeChain(chain: LoadedProfileFile[]): Profile {
+  const top = chain[0];
+  const name = basename(top.file, extname(top.file));
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new ProfileError(`${top.file}: the profile name "${name}" (from the file name) may only hold letters, digits, ".", "_" and "-"`);
+  }
+  const p: Profile = {
+    name,
+    files: chain.map((c) => c.file),
+    description: '',
+    include: [],
+    exclude: [],
+    overlays: [],
+    init: { mode: 'launcher', banner: '', shell: '/usr/bin/ksh93', startup: [] },
+    boot: { console: 'text', kernelArgs: [], autobootDelay: 5 },
+    ramdisk: { size: 'auto', freePercent: 10, nbpi: 16384, lostAndFound: false },
+  };
+  for (const { file, data: d } of [...chain].reverse()) {
+    if (d.description !== undefined) p.description = d.description;
+    p.include.push(...(d.include ?? []));
+    p.exclude.push(...(d.exclude ?? []));
+    for (const o of d.overlays ?? []) {
+      const dir = resolveOverlay(o, file);
+      if (!p.overlays.includes(dir)) p.overlays.push(dir);
+    }
+    if (d.init) {
+      if (d.init.mode !== undefined) p.init.mode = d.init.mode;
+      if (d.init.banner !== undefined) p.init.banner = d.init.banner;
+      if (d.init.shell !== undefined) p.init.shell = d.init.shell;
+      p.init.startup.push(...(d.init.startup ?? []));
+    }
+    if (d.boot) {
+      if (d.boot.console !== undefined) p.boot.console = d.boot.console;
+      if (d.boot.autoboot_delay !== undefined) p.boot.autobootDelay = d.boot.autoboot_delay;
+      p.boot.kernelArgs.push(...(d.boot.kernel_args ?? []));
+    }
+    if (d.ramdisk) {
+      if (d.ramdisk.size !== undefined) {
+        p.ramdisk.size = d.ramdisk.size === 'auto' ? 'auto' : parseSize(d.ramdisk.size);
+        if (p.ramdisk.size !== 'auto' && p.ramdisk.size < 1024 * 1024) {
+          throw new ProfileError(`${file}: key "ramdisk.size": ${d.ramdisk.size} is below 1M; give a size such as 512M or auto`);
+        }
+      }
+      if (d.ramdisk.free !== undefined) p.ramdisk.freePercent = percentOf(d.ramdisk.free);
+      if (d.ramdisk.nbpi !== undefined) p.ramdisk.nbpi = d.ramdisk.nbpi;
+      if (d.ramdisk.lost_and_found !== undefined) p.ramdisk.lostAndFound = d.ramdisk.lost_and_found;
+    }
+  }
+  if (!p.init.banner) p.init.banner = `illumos-compose: ${name}`;
+  return p;
+}
+
+/** Load, validate and resolve a profile by name or path. */
+export function resolveProfile(ref: string, cwd = process.cwd()): Profile {
+  return mergeChain(loadProfileChain(ref, cwd));
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+// The profile file format. Every key is optional in a file; defaults are applied once the
+// `extends` chain is merged (see resolve.ts). Unknown keys are errors.
+
+const sizeSpec = z.union([
+  z.literal('auto'),
+  z.string().regex(/^\d+(\.\d+)?\s*[KMG]i?B?$/i, 'a size such as 512M, 1G or auto'),
+  z.number().int().positive(),
+]);
+
+const percent = z.union([z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage such as 10%'), z.number().min(0).max(1000)]);
+
+export const profileFileSchema = z.strictObject({
+  description: z.string().optional(),
+  extends: z.string().min(1).optional(),
+  include: z.array(z.string().min(1)).optional(),
+  exclude: z.array(z.string().min(1)).optional(),
+  overlays: z.array(z.string().min(1)).optional(),
+  init: z
+    .strictObject({
+      mode: z.enum(['launcher', 'smf']).optional(),
+      banner: z.string().optional(),
+      shell: z.string().regex(/^\//, 'an absolute path inside the image, such as /usr/bin/ksh93').optional(),
+      startup: z.array(z.string()).optional(),
+    })
+    .optional(),
+  boot: z
+    .strictObject({
+      console: z.enum(['text', 'ttya', 'ttyb']).optional(),
+      kernel_args: z.array(z.string()).optional(),
+      autoboot_delay: z.number().int().min(-1).max(3600).optional(),
+    })
+    .optional(),
+  ramdisk: z
+    .strictObject({
+      size: sizeSpec.optional(),
+      free: percent.optional(),
+      nbpi: z.number().int().min(1024).max(1 << 24).optional(),
+      lost_and_found: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+export type ProfileFile = z.infer<typeof profileFileSchema>;
+
+/** The resolved profile every later stage reads. */
+export interface Profile {
+  name: string;
+  /** The profile file and the files it extends, most derived first. */
+  files: string[];
+  description: string;
+  include: string[];
+  exclude: string[];
+  /** Absolute overlay directories, applied in order. */
+  overlays: string[];
+  init: { mode: 'launcher' | 'smf'; banner: string; shell: string; startup: string[] };
+  boot: { console: 'text' | 'ttya' | 'ttyb'; kernelArgs: string[]; autobootDelay: number };
+  ramdisk: { size: 'auto' | number; freePercent: number; nbpi: number; lostAndFound: boolean };
+}

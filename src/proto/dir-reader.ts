@@ -1,0 +1,97 @@
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Stats } from 'node:fs';
+import type { ContentSource, EntryType, StagedEntry } from '../stage/model.js';
+import { PERM_MASK } from '../stage/model.js';
+import { StagedTree, comparePaths } from '../stage/tree.js';
+import { canonicalizeHardlinks } from '../stage/hardlinks.js';
+import { InputError } from '../util/errors.js';
+import type { Reporter } from '../util/progress.js';
+import { checkSymlinkTarget, splitLinuxDev } from './entry-checks.js';
+
+export interface DirReadOptions {
+  /** Fixed mtime for every entry (SOURCE_DATE_EPOCH); otherwise each file's own mtime. */
+  mtime?: number;
+  /** What to record as the origin of file contents. */
+  origin: Extract<ContentSource, { kind: 'host' }>['origin'];
+  reporter?: Reporter;
+}
+
+function typeOf(st: Stats): EntryType | null {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return null; // sockets have no place in an image
+}
+
+/**
+ * Walk a directory tree into staged entries, in sorted order. Ownership is never taken from the
+ * host (a proto area belongs to whoever built it): every entry is root:root. File contents stay
+ * where they are; entries only point at them.
+ */
+export async function readDirTree(root: string, opts: DirReadOptions): Promise<StagedTree> {
+  const rootSt = await lstat(root);
+  const tree = new StagedTree(opts.mtime ?? Math.floor(rootSt.mtimeMs / 1000));
+  tree.root.mode = rootSt.mode & PERM_MASK;
+  const seenInodes = new Map<string, string>();
+  let count = 0;
+  const walk = async (rel: string): Promise<void> => {
+    const abs = rel === '' ? root : join(root, rel);
+    let names: string[];
+    try {
+      names = await readdir(abs);
+    } catch (e) {
+      throw new InputError(`cannot read directory ${abs}: ${(e as Error).message}`);
+    }
+    names.sort(comparePaths);
+    const subdirs: string[] = [];
+    for (const name of names) {
+      const path = rel === '' ? name : `${rel}/${name}`;
+      const hostPath = join(root, path);
+      const st = await lstat(hostPath);
+      const type = typeOf(st);
+      if (type === null) {
+        opts.reporter?.warn(`skipping socket ${hostPath}`);
+        continue;
+      }
+      const entry: StagedEntry = {
+        path,
+        type,
+        mode: st.mode & PERM_MASK,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtime: opts.mtime ?? Math.floor(st.mtimeMs / 1000),
+      };
+      if (type === 'file') {
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? seenInodes.get(key) : undefined;
+        if (first) {
+          entry.type = 'hardlink';
+          entry.target = first;
+        } else {
+          if (st.nlink > 1) seenInodes.set(key, path);
+          entry.size = st.size;
+          entry.source = { kind: 'host', path: hostPath, origin: opts.origin };
+        }
+      } else if (type === 'symlink') {
+        entry.target = await readlink(hostPath);
+        checkSymlinkTarget(root, path, entry.target);
+        entry.size = Buffer.byteLength(entry.target);
+      } else if (type === 'char' || type === 'block') {
+        entry.rdev = splitLinuxDev(st.rdev);
+      }
+      tree.put(entry);
+      if (type === 'dir') subdirs.push(path);
+      if (++count % 500 === 0) opts.reporter?.progress('reading proto', count, 0);
+    }
+    for (const d of subdirs) await walk(d);
+  };
+  await walk('');
+  opts.reporter?.done('reading proto');
+  canonicalizeHardlinks(tree);
+  return tree;
+}

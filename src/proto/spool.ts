@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A private temporary directory for tarball members. A tarball can only be read front to back, but
+ * emitters read files by path and in their own order, so each member's bytes are streamed to one
+ * file here. Removed when the process exits.
+ */
+export class Spool {
+  readonly dir: string;
+  private next = 0;
+
+  constructor() {
+    this.dir = mkdtempSync(join(process.env.COMPOSE_TMPDIR ?? tmpdir(), 'illumos-compose-spool-'));
+    const cleanup = () => this.dispose();
+    process.once('exit', cleanup);
+  }
+
+  /** A fresh file path for the next member. */
+  allocate(): string {
+    return join(this.dir, String(this.next++));
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

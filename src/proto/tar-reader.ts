@@ -1,0 +1,154 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import type { EntryType, StagedEntry } from '../stage/model.js';
+import { PERM_MASK } from '../stage/model.js';
+import { StagedTree, normalizeImagePath, comparePaths } from '../stage/tree.js';
+import { canonicalizeHardlinks } from '../stage/hardlinks.js';
+import { InputError, ComposeError } from '../util/errors.js';
+import type { Reporter } from '../util/progress.js';
+import { checkSymlinkTarget } from './entry-checks.js';
+import { missingShape, describeMissing } from './shape.js';
+import { Spool } from './spool.js';
+
+const TAR_TYPES: Record<string, EntryType> = {
+  file: 'file',
+  'contiguous-file': 'file',
+  directory: 'dir',
+  symlink: 'symlink',
+  link: 'hardlink',
+  'character-device': 'char',
+  'block-device': 'block',
+  fifo: 'fifo',
+};
+
+export interface TarReadOptions {
+  mtime?: number;
+  reporter?: Reporter;
+}
+
+/** Reject member names that could land outside the extraction root. */
+function safeName(tarball: string, name: string, what = 'entry'): string {
+  if (name.startsWith('/')) throw new InputError(`${tarball}: ${what} "${name}" has an absolute path; make the tarball with relative paths (tar -C proto/root_i386 -cf x.tar .)`);
+  if (name.split('/').includes('..')) throw new InputError(`${tarball}: ${what} "${name}" has a ".." component; it would escape the proto root`);
+  return normalizeImagePath(name);
+}
+
+/**
+ * Read a proto tarball as a stream (never whole into memory). Members' contents are spooled to a
+ * private temporary directory. A tarball whose members sit under one top-level directory (such as
+ * root_i386/) is re-rooted there, so it gives the same model as the directory it was made from.
+ */
+export async function readTarball(file: string, gzip: boolean, opts: TarReadOptions = {}): Promise<StagedTree> {
+  const spool = new Spool();
+  const raw: StagedEntry[] = [];
+  const extract = tarStream.extract();
+  let count = 0;
+  const consume = (async () => {
+    for await (const member of extract as AsyncIterable<Readable & { header: tarStream.Header }>) {
+      const h = member.header;
+      const type = TAR_TYPES[h.type ?? 'file'];
+      if (!type) {
+        member.resume();
+        continue; // pax/global headers are handled by tar-stream; other types carry no image entry
+      }
+      const path = safeName(file, h.name);
+      const entry: StagedEntry = { path, type, mode: (h.mode ?? 0o644) & PERM_MASK, uid: 0, gid: 0, size: 0, mtime: opts.mtime ?? Math.floor((h.mtime?.getTime() ?? 0) / 1000) };
+      if (type === 'file') {
+        const spoolPath = spool.allocate();
+        const hash = createHash('sha256');
+        let size = 0;
+        await pipeline(
+          member,
+          new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              hash.update(chunk);
+              size += chunk.length;
+              cb(null, chunk);
+            },
+          }),
+          createWriteStream(spoolPath),
+        );
+        entry.size = size;
+        entry.sha256 = hash.digest('hex');
+        entry.source = { kind: 'host', path: spoolPath, origin: 'spool' };
+      } else {
+        member.resume();
+        if (type === 'symlink') {
+          const target = h.linkname ?? '';
+          entry.target = target;
+          entry.size = Buffer.byteLength(target);
+        } else if (type === 'hardlink') {
+          entry.target = safeName(file, h.linkname ?? '', `hard link target of "${h.name}"`);
+        } else if (type === 'char' || type === 'block') {
+          entry.rdev = { major: h.devmajor ?? 0, minor: h.devminor ?? 0 };
+        }
+      }
+      if (path !== '' || type === 'dir') raw.push(entry);
+      if (++count % 500 === 0) opts.reporter?.progress('reading tarball', count, 0);
+    }
+  })();
+  try {
+    const source = createReadStream(file);
+    const stages: NodeJS.ReadWriteStream[] = gzip ? [createGunzip()] : [];
+    await Promise.all([pipeline(source, ...(stages as [NodeJS.ReadWriteStream]), extract), consume]);
+  } catch (e) {
+    spool.dispose();
+    if (e instanceof ComposeError) throw e;
+    throw new InputError(`${file} is not a readable ${gzip ? 'gzip-compressed ' : ''}tarball (${(e as Error).message}); check the file is complete`);
+  }
+  opts.reporter?.done('reading tarball');
+  return buildTree(file, reroot(file, raw), opts.mtime);
+}
+
+/** Strip a single top-level directory (e.g. root_i386/) when the proto shape sits under it. */
+function reroot(file: string, raw: StagedEntry[]): StagedEntry[] {
+  const dirs = new Set(raw.filter((e) => e.type === 'dir').map((e) => e.path));
+  // Implied parents count too: tarballs need not list every directory.
+  for (const e of raw) {
+    const parts = e.path.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const missing = missingShape((p) => dirs.has(p));
+  if (missing.length === 0) return raw;
+  const tops = new Set(raw.map((e) => e.path.split('/')[0]).filter((p) => p !== ''));
+  const candidates = [...tops].filter((t) => missingShape((p) => dirs.has(`${t}/${p}`)).length === 0);
+  const prefix = candidates.includes('root_i386') ? 'root_i386' : candidates.length === 1 && tops.size === 1 ? candidates[0] : undefined;
+  if (!prefix) throw new InputError(describeMissing(file, missing));
+  const strip = (p: string) => (p === prefix ? '' : p.startsWith(`${prefix}/`) ? p.slice(prefix.length + 1) : null);
+  const out: StagedEntry[] = [];
+  for (const e of raw) {
+    const path = strip(e.path);
+    if (path === null) continue;
+    const moved = { ...e, path };
+    if (e.type === 'hardlink') {
+      const t = strip(e.target!);
+      if (t === null) throw new InputError(`${file}: hard link "${e.path}" points at "${e.target}", outside ${prefix}/`);
+      moved.target = t;
+    }
+    out.push(moved);
+  }
+  return out;
+}
+
+function buildTree(file: string, raw: StagedEntry[], mtime?: number): StagedTree {
+  const rootEntry = raw.find((e) => e.path === '');
+  const tree = new StagedTree(mtime ?? rootEntry?.mtime ?? 0);
+  if (rootEntry) tree.root.mode = rootEntry.mode;
+  const files = new Set(raw.filter((e) => e.type === 'file').map((e) => e.path));
+  const ordered = raw.filter((e) => e.path !== '').sort((a, b) => comparePaths(a.path, b.path));
+  for (const e of ordered) {
+    if (e.type === 'symlink') checkSymlinkTarget(file, e.path, e.target!);
+    if (e.type === 'hardlink') {
+      if (!files.has(e.target!)) throw new InputError(`${file}: hard link "${e.path}" points at "${e.target}", which is not a regular file earlier in the tarball`);
+    }
+    tree.put(e);
+  }
+  // A hardlink takes its owner's inode: same mode.
+  for (const e of tree.entries()) if (e.type === 'hardlink') e.mode = tree.contentOwner(e).mode;
+  canonicalizeHardlinks(tree);
+  return tree;
+}

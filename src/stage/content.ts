@@ -1,0 +1,60 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ContentSource, StagedEntry } from './model.js';
+
+/** Chunk size for every streamed read of file contents. */
+export const CHUNK = 1 << 20;
+
+/** A readable stream of a file's bytes, wherever they come from. Never loads a host file whole. */
+export function openContent(source: ContentSource): Readable {
+  if (source.kind === 'generated') return Readable.from([source.data]);
+  return createReadStream(source.path, { highWaterMark: CHUNK });
+}
+
+/**
+ * Read a file's content in chunks into a callback, reusing one buffer: what emitters use to copy
+ * data into an image with bounded memory. `expectedSize` guards against a proto file that changed
+ * size after it was staged.
+ */
+export async function forEachChunk(
+  source: ContentSource,
+  expectedSize: number,
+  fn: (chunk: Buffer, offset: number) => void | Promise<void>,
+  buffer: Buffer = Buffer.allocUnsafe(CHUNK),
+): Promise<void> {
+  if (source.kind === 'generated') {
+    if (source.data.length !== expectedSize) throw new ContentChangedError(`${source.generator} content is ${source.data.length} bytes, expected ${expectedSize}`);
+    for (let off = 0; off < source.data.length; off += CHUNK) await fn(source.data.subarray(off, off + CHUNK), off);
+    return;
+  }
+  const fh = await open(source.path, 'r');
+  try {
+    let off = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buffer, 0, buffer.length, off);
+      if (bytesRead === 0) break;
+      if (off + bytesRead > expectedSize) break;
+      await fn(buffer.subarray(0, bytesRead), off);
+      off += bytesRead;
+    }
+    if (off !== expectedSize) throw new ContentChangedError(`${source.path} is now ${off} bytes, it was ${expectedSize} bytes when staged; re-run compose`);
+  } finally {
+    await fh.close();
+  }
+}
+
+export class ContentChangedError extends Error {}
+
+/** sha256 of an entry's content, computed once and remembered on the entry. */
+export async function sha256Of(entry: StagedEntry): Promise<string> {
+  if (entry.sha256) return entry.sha256;
+  if (!entry.source) throw new Error(`entry ${entry.path} has no content`);
+  const h = createHash('sha256');
+  await forEachChunk(entry.source, entry.size, (c) => {
+    h.update(c);
+  });
+  entry.sha256 = h.digest('hex');
+  return entry.sha256;
+}

@@ -1,0 +1,39 @@
+// The staged tree: an in-memory model of every entry of the image. File contents are never held
+// here for proto or overlay files; an entry only says where its bytes come from, so staging a
+// 500 MB proto area costs a walk, not a copy.
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
+/** Where a regular file's bytes come from. */
+export type ContentSource =
+  /** A file on the build host: a proto file, an overlay file, or a spooled tarball member. */
+  | { kind: 'host'; path: string; origin: 'proto' | 'overlay' | 'spool' | 'state-from' }
+  /** Bytes produced by the tool itself (inittab, launcher, kernel state files...). */
+  | { kind: 'generated'; data: Buffer; generator: string };
+
+export interface StagedEntry {
+  /** Relative path inside the image, '/'-separated, no leading or trailing slash. The root is ''. */
+  path: string;
+  type: EntryType;
+  /** Permission bits including setuid (04000), setgid (02000) and sticky (01000). Never the type bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Bytes of content for files; length of the target for symlinks; 0 otherwise. */
+  size: number;
+  /** Modification time in seconds since the epoch. */
+  mtime: number;
+  /** For 'file'. */
+  source?: ContentSource;
+  /** For 'symlink': the link text. For 'hardlink': the path of the entry it is a link to. */
+  target?: string;
+  /** For 'char' and 'block'. */
+  rdev?: { major: number; minor: number };
+  /** sha256 of the content, filled in lazily by hashing (files only). */
+  sha256?: string;
+}
+
+export const S_ISUID = 0o4000;
+export const S_ISGID = 0o2000;
+export const S_ISVTX = 0o1000;
+export const PERM_MASK = 0o7777;
