@@ -18,8 +18,8 @@ testkernel:
 
 # Compose the demo image from a generated proto area.
 demo: build
-	node dist/cli/main.js demo-proto $(DEMO)/proto/root_i386 --kernel build/testkernel/unix --force
-	node dist/cli/main.js -p pureboot --format dir,tar -o $(DEMO)/out $(DEMO)/proto
+	node dist/cli/main.js demo-proto $(DEMO)/ws --kernel build/testkernel/unix --force
+	node dist/cli/main.js -p pureboot --format dir,tar -o $(DEMO)/out $(DEMO)/ws/proto
 
 test: deps
 	npm test

@@ -5,13 +5,15 @@ import { listBuiltinProfiles } from '../profile/list.js';
 import { build } from '../pipeline/build.js';
 import { plan } from '../pipeline/plan.js';
 import { parseFormats } from '../pipeline/formats.js';
-import { writeDemoProto } from '../demo/demo-proto.js';
+import { writeDemoWorkspace } from '../demo/demo-proto.js';
 import { makeReporter } from '../util/progress.js';
 import { sourceDateEpoch } from '../util/time.js';
 import { EXIT } from '../util/errors.js';
 import { formatBytes } from '../util/size.js';
 import { printJson, reportFailure } from './output.js';
 import { printPlan } from './print-plan.js';
+import { registerBootTest } from './boot-test-command.js';
+import { registerDiff, registerReport } from './report-command.js';
 
 interface CommonOpts {
   quiet?: boolean;
@@ -23,8 +25,14 @@ interface BuildOpts extends CommonOpts {
   out: string;
   format: string;
   stateFrom?: string;
+  manifests?: string | false;
   testMode?: boolean;
   dryRun?: boolean;
+}
+
+/** The manifest options as the pipeline takes them (commander turns --no-manifests into false). */
+function manifestOpts(o: BuildOpts): { manifests?: string; noManifests?: boolean } {
+  return o.manifests === false ? { noManifests: true } : { manifests: o.manifests };
 }
 
 function program(): Command {
@@ -45,6 +53,8 @@ function program(): Command {
     .option('-o, --out <dir>', 'output directory', 'out')
     .option('-f, --format <list>', 'comma-separated outputs: dir, tar', 'tar')
     .option('--state-from <root>', 'copy the kernel state files (name_to_major, driver_aliases, ...) from this illumos root')
+    .option('--manifests <dir>', 'IPS package manifests (*.p5m, *.mf) giving owners, modes and driver entries (found by itself in a gate workspace)')
+    .option('--no-manifests', 'do not use package manifests, even in a gate workspace')
     .option('--test-mode', 'the image powers itself off after printing COMPOSE-BOOT-OK (for boot tests)')
     .option('-n, --dry-run', 'show what would be built (like "compose plan") and write nothing')
     .addOption(quiet)
@@ -54,13 +64,13 @@ function program(): Command {
       const epoch = sourceDateEpoch();
       const profile = resolveProfile(o.profile);
       if (o.dryRun) {
-        const p = await plan({ proto, profile, stateFrom: o.stateFrom, testMode: o.testMode, epoch, reporter });
+        const p = await plan({ proto, profile, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, epoch, reporter });
         if (o.json) printJson(p);
         else printPlan(p);
         return;
       }
       const formats = parseFormats(o.format);
-      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, testMode: o.testMode, epoch, reporter });
+      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, epoch, reporter });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);
       else {
@@ -75,11 +85,13 @@ function program(): Command {
     .argument('<proto>', 'proto root, workspace proto/ directory, or tarball')
     .option('-p, --profile <name|file>', 'profile name or file', 'pureboot')
     .option('--state-from <root>', 'as for build')
+    .option('--manifests <dir>', 'as for build')
+    .option('--no-manifests', 'as for build')
     .addOption(quiet)
     .addOption(json)
     .action(async (proto: string, o: BuildOpts) => {
       const reporter = makeReporter({ quiet: o.quiet });
-      const p = await plan({ proto, profile: resolveProfile(o.profile), stateFrom: o.stateFrom, epoch: sourceDateEpoch(), reporter });
+      const p = await plan({ proto, profile: resolveProfile(o.profile), stateFrom: o.stateFrom, ...manifestOpts(o), epoch: sourceDateEpoch(), reporter });
       if (o.json) printJson(p);
       else printPlan(p);
     });
@@ -97,15 +109,19 @@ function program(): Command {
 
   cli
     .command('demo-proto')
-    .description('write a small synthetic proto area (for the demo and tests) whose unix is the stand-in test kernel')
-    .argument('<dir>', 'directory to create')
+    .description('write a small synthetic illumos-gate workspace (proto/root_i386 and usr/src/pkg/manifests) whose unix is the stand-in test kernel')
+    .argument('<dir>', 'workspace directory to create')
     .option('--kernel <file>', 'the stand-in kernel to install as platform/i86pc/kernel/amd64/unix (default: build/testkernel/unix)')
     .option('--force', 'replace the directory if it is not empty')
     .addOption(quiet)
     .action(async (dir: string, o: { kernel?: string; force?: boolean; quiet?: boolean }) => {
-      const r = await writeDemoProto(dir, { kernel: o.kernel, force: o.force, mtime: sourceDateEpoch() });
-      makeReporter({ quiet: o.quiet }).note(`wrote demo proto area ${r.root} (${r.files} files and links)`);
+      const r = await writeDemoWorkspace(dir, { kernel: o.kernel, force: o.force, mtime: sourceDateEpoch() });
+      makeReporter({ quiet: o.quiet }).note(`wrote demo proto area ${r.root} (${r.files} files and links) and manifests in ${r.manifests}`);
     });
+
+  registerBootTest(cli);
+  registerReport(cli);
+  registerDiff(cli);
 
   return cli;
 }

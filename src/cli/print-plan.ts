@@ -18,6 +18,14 @@ export function printPlan(p: PlanResult): void {
   const t = p.image.byType;
   w(`image     ${p.image.entries} entries: ${t.file ?? 0} files, ${t.dir ?? 0} directories, ${t.symlink ?? 0} symlinks, ${t.hardlink ?? 0} hardlinks, ${(t.char ?? 0) + (t.block ?? 0)} devices, ${t.fifo ?? 0} fifos`);
   w(`          ${formatBytes(p.image.contentBytes)} of file content; ${p.image.setuid} setuid, ${p.image.setgid} setgid`);
+  if (p.manifests) {
+    const m = p.manifests;
+    w(`manifests ${m.dir}: ${m.actions} actions, ${m.drivers} drivers in the image`);
+    w(`          ${m.entriesWithMetadata} entries got owner/group/mode from manifests; ${m.setid.length} setuid/setgid`);
+    w(`          ${m.unmentioned.length} proto files no manifest mentions (kept root:root, proto mode)${m.unmentioned.length ? ':' : ''}`);
+    for (const u of m.unmentioned.slice(0, 50)) w(`            ${u}`);
+    if (m.unmentioned.length > 50) w(`            ... and ${m.unmentioned.length - 50} more (--json lists them all)`);
+  } else w('manifests (none: every entry is root:root with the proto mode)');
   w('state files:');
   for (const s of p.stateFiles) w(`  ${s.path.padEnd(28)} ${s.source}${s.from ? ` (${s.from})` : ''}`);
 }

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../util/errors.js';
 import { PROJECT_ROOT } from '../util/project.js';
 import { ILLUMOS_INITTAB } from './inittab.js';
+import { DEMO_MANIFESTS, DEMO_TRANSFORMS } from './demo-manifests.js';
 
 // A small synthetic proto area shaped like proto/root_i386 from an illumos-gate build, for the
 // demo and the tests on machines that have no illumos build. Binaries are stand-ins (their bytes
@@ -138,20 +139,32 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
 }
 
 /**
- * Write the demo proto area under `dir` (which must be empty or missing). Timestamps are
+ * Write a demo workspace under `dir` (which must be empty or missing), laid out like an
+ * illumos-gate workspace: the proto area in proto/root_i386 and package manifests in
+ * usr/src/pkg/manifests (with our defaults transforms in usr/src/pkg/transforms). Timestamps are
  * SOURCE_DATE_EPOCH (or a fixed date), so the demo is the same on every machine.
  */
-export async function writeDemoProto(dir: string, opts: { kernel?: string; mtime?: number; force?: boolean } = {}): Promise<{ files: number; root: string }> {
+export async function writeDemoWorkspace(dir: string, opts: { kernel?: string; mtime?: number; force?: boolean } = {}): Promise<{ files: number; root: string; manifests: string }> {
   const kernel = resolve(opts.kernel ?? DEFAULT_TEST_KERNEL);
   if (!existsSync(kernel)) {
     throw new InputError(`the stand-in test kernel ${kernel} does not exist; build it with "make testkernel" or pass --kernel <file>`);
   }
-  const root = resolve(dir);
-  if (!(await isEmptyOrMissing(root))) {
+  const ws = resolve(dir);
+  if (!(await isEmptyOrMissing(ws))) {
     if (!opts.force) throw new UsageError(`${dir} is not empty; give a new directory or --force to replace it`);
-    await rm(root, { recursive: true, force: true });
+    await rm(ws, { recursive: true, force: true });
   }
-  const mtime = opts.mtime ?? 1767225600; // 2026-01-01T00:00:00Z
+  const manifests = join(ws, 'usr/src/pkg/manifests');
+  await mkdir(manifests, { recursive: true });
+  await mkdir(join(ws, 'usr/src/pkg/transforms'), { recursive: true });
+  for (const [name, text] of Object.entries(DEMO_MANIFESTS)) await writeFile(join(manifests, name), text);
+  for (const [name, text] of Object.entries(DEMO_TRANSFORMS)) await writeFile(join(ws, 'usr/src/pkg/transforms', name), text);
+  const r = await writeDemoProto(join(ws, 'proto/root_i386'), kernel, opts.mtime);
+  return { ...r, manifests };
+}
+
+async function writeDemoProto(root: string, kernel: string, mtimeOpt?: number): Promise<{ files: number; root: string }> {
+  const mtime = mtimeOpt ?? 1767225600; // 2026-01-01T00:00:00Z
   const files = demoFiles(kernel);
   for (const f of files) {
     const dest = join(root, f.path);

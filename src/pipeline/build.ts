@@ -16,6 +16,8 @@ export interface BuildOptions {
   out: string;
   formats: Format[];
   stateFrom?: string;
+  manifests?: string;
+  noManifests?: boolean;
   testMode?: boolean;
   epoch?: number;
   reporter: Reporter;

@@ -10,6 +10,13 @@ import { addMountPoints } from '../overlay/mountpoints.js';
 import { copyStateFrom, type StateCopy } from '../overlay/state-from.js';
 import { pruneByGlobs, type PruneResult } from '../prune/globs.js';
 import { readFileSync } from 'node:fs';
+import { findWorkspaceManifests, loadManifests } from '../manifest/load.js';
+import { applyManifestMetadata, type MetadataResult } from '../manifest/metadata.js';
+import { generateStateFiles, type StateResult } from '../state/generate.js';
+import { writeStateFiles } from '../state/write.js';
+import { readNameToMajor } from '../state/majors.js';
+import { checkBootDrivers } from '../state/boot-drivers.js';
+import { addDevLinks } from '../devlinks/add-dev-links.js';
 import { InputError } from '../util/errors.js';
 import type { Reporter } from '../util/progress.js';
 
@@ -17,6 +24,10 @@ export interface ComposeTreeOptions {
   proto: string;
   profile: Profile;
   stateFrom?: string;
+  /** A directory of IPS manifests; found by itself when the proto lies in a gate workspace. */
+  manifests?: string;
+  /** Do not look for manifests even in a workspace. */
+  noManifests?: boolean;
   testMode?: boolean;
   /** SOURCE_DATE_EPOCH, when set. */
   epoch?: number;
@@ -30,10 +41,14 @@ export interface ComposedTree {
   protoEntries: number;
   pruned: PruneResult;
   /** Where each kernel state file came from. */
-  stateFiles: Array<{ path: string; source: 'proto' | 'state-from' | 'missing'; from?: string }>;
+  stateFiles: Array<{ path: string; source: 'proto' | 'state-from' | 'manifests' | 'missing'; from?: string }>;
+  /** The manifests directory used, if any, and what it gave. */
+  manifests?: { dir: string; actions: number; metadata: MetadataResult; drivers: number; warnings: string[] };
   /** Paths the overlays and generators placed. */
   placed: string[];
 }
+
+const STATE_FILES = ['etc/name_to_major', 'etc/driver_aliases', 'etc/driver_classes', 'etc/minor_perm', 'etc/security/device_policy', 'etc/security/extra_privs', 'etc/devlink.tab', 'etc/path_to_inst'];
 
 function readInittab(tree: StagedTree): string | undefined {
   const e = tree.get('etc/inittab');
@@ -54,8 +69,16 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   const protoEntries = tree.size - 1;
   const mtime = opts.epoch ?? tree.root.mtime;
 
+  let manifestsDir = opts.manifests;
+  if (!manifestsDir && !opts.noManifests && input.kind === 'dir') {
+    manifestsDir = findWorkspaceManifests(input.root);
+    if (manifestsDir) reporter.note(`using package manifests from ${manifestsDir}`);
+  }
+  const manifestSet = manifestsDir ? await loadManifests(manifestsDir, { reporter }) : undefined;
+
   const placed = new Set(await applyOverlays(tree, profile.overlays, opts.epoch));
   for (const p of addMountPoints(tree, mtime)) placed.add(p);
+  for (const p of addDevLinks(tree, mtime, { manifests: manifestSet })) placed.add(p);
 
   const inittab = readInittab(tree);
   if (profile.init.mode === 'launcher') {
@@ -76,12 +99,27 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     copies = copyStateFrom(tree, opts.stateFrom, mtime);
     for (const c of copies) placed.add(c.path);
   }
-  const stateFiles = ['etc/name_to_major', 'etc/driver_aliases', 'etc/driver_classes', 'etc/minor_perm', 'etc/security/device_policy', 'etc/security/extra_privs', 'etc/path_to_inst'].map((path) => {
+  const pruned = pruneByGlobs(tree, profile.include, profile.exclude, placed);
+
+  // Kernel state files and metadata come after pruning: drivers pruned away leave no lines.
+  let state: StateResult | undefined;
+  let manifests: ComposedTree['manifests'];
+  if (manifestSet) {
+    state = await generateStateFiles(tree, manifestSet, { reporter, keep: copies.map((c) => c.path) });
+    for (const p of writeStateFiles(tree, state, mtime).written) placed.add(p);
+    const metadata = await applyManifestMetadata(tree, manifestSet, { reporter });
+    // Only proto entries count as "not mentioned"; what the tool placed has no package.
+    metadata.unmentioned = metadata.unmentioned.filter((p) => !placed.has(p));
+    for (const w of state.warnings) reporter.warn(w);
+    manifests = { dir: manifestSet.dir, actions: manifestSet.actions.length, metadata, drivers: state.drivers.length, warnings: state.warnings };
+  }
+  if (manifestSet || opts.stateFrom) checkBootDrivers(tree, await readNameToMajor(tree));
+
+  const stateFiles = STATE_FILES.map((path) => {
     const copy = copies.find((c) => c.path === path);
     if (copy) return { path, source: 'state-from' as const, from: copy.from };
+    if (state?.details.some((d) => d.path === path && d.source === 'manifests')) return { path, source: 'manifests' as const, from: manifestSet!.dir };
     return { path, source: tree.get(path) ? ('proto' as const) : ('missing' as const) };
   });
-
-  const pruned = pruneByGlobs(tree, profile.include, profile.exclude, placed);
-  return { input, tree, protoEntries, pruned, stateFiles, placed: [...placed].sort() };
+  return { input, tree, protoEntries, pruned, stateFiles, manifests, placed: [...placed].sort() };
 }

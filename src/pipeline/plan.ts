@@ -11,12 +11,14 @@ export interface PlanResult {
   pruned: { entries: number; bytes: number };
   placed: string[];
   stateFiles: Array<{ path: string; source: string; from?: string }>;
+  manifests?: { dir: string; actions: number; drivers: number; entriesWithMetadata: number; unmentioned: string[]; setid: string[]; warnings: string[] };
   image: TreeSummary;
 }
 
 /** What a build would produce, without writing anything. */
-export async function plan(opts: { proto: string; profile: Profile; stateFrom?: string; testMode?: boolean; epoch?: number; reporter: Reporter }): Promise<PlanResult> {
+export async function plan(opts: { proto: string; profile: Profile; stateFrom?: string; manifests?: string; noManifests?: boolean; testMode?: boolean; epoch?: number; reporter: Reporter }): Promise<PlanResult> {
   const c = await composeTree(opts);
+  const m = c.manifests;
   return {
     profile: opts.profile,
     proto: protoLabel(c),
@@ -24,6 +26,7 @@ export async function plan(opts: { proto: string; profile: Profile; stateFrom?: 
     pruned: { entries: c.pruned.removed, bytes: c.pruned.removedBytes },
     placed: c.placed,
     stateFiles: c.stateFiles,
+    manifests: m && { dir: m.dir, actions: m.actions, drivers: m.drivers, entriesWithMetadata: m.metadata.entriesWithMetadata, unmentioned: m.metadata.unmentioned, setid: m.metadata.setid, warnings: m.warnings },
     image: summarizeTree(c.tree),
   };
 }

@@ -26,8 +26,8 @@ function percentOf(v: string | number): number {
 
 /**
  * Merge a profile chain into one resolved profile. A derived profile's scalars replace its
- * parent's; the lists include, exclude, overlays, init.startup and boot.kernel_args are
- * concatenated, parent first, so a child adds to what it extends.
+ * parent's; the lists include, exclude, keep, hardware, overlays, init.startup and
+ * boot.kernel_args are concatenated, parent first, so a child adds to what it extends.
  */
 export function mergeChain(chain: LoadedProfileFile[]): Profile {
   const top = chain[0];
@@ -42,6 +42,9 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     include: [],
     exclude: [],
     overlays: [],
+    prune: 'globs',
+    keep: [],
+    hardware: [],
     init: { mode: 'launcher', banner: '', shell: '/usr/bin/ksh93', startup: [] },
     boot: { console: 'text', kernelArgs: [], autobootDelay: 5 },
     ramdisk: { size: 'auto', freePercent: 10, nbpi: 16384, lostAndFound: false },
@@ -50,6 +53,9 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     if (d.description !== undefined) p.description = d.description;
     p.include.push(...(d.include ?? []));
     p.exclude.push(...(d.exclude ?? []));
+    p.keep.push(...(d.keep ?? []));
+    for (const h of d.hardware ?? []) if (!p.hardware.includes(h)) p.hardware.push(h);
+    if (d.prune !== undefined) p.prune = d.prune;
     for (const o of d.overlays ?? []) {
       const dir = resolveOverlay(o, file);
       if (!p.overlays.includes(dir)) p.overlays.push(dir);

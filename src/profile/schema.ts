@@ -17,6 +17,9 @@ export const profileFileSchema = z.strictObject({
   include: z.array(z.string().min(1)).optional(),
   exclude: z.array(z.string().min(1)).optional(),
   overlays: z.array(z.string().min(1)).optional(),
+  prune: z.enum(['globs', 'closure']).optional(),
+  keep: z.array(z.string().min(1)).optional(),
+  hardware: z.array(z.enum(['qemu', 'virtualbox', 'bhyve'])).optional(),
   init: z
     .strictObject({
       mode: z.enum(['launcher', 'smf']).optional(),
@@ -54,6 +57,12 @@ export interface Profile {
   exclude: string[];
   /** Absolute overlay directories, applied in order. */
   overlays: string[];
+  /** `globs`: include/exclude only. `closure`: also keep only the closure of `keep` (ELF and kernel-module dependencies). */
+  prune: 'globs' | 'closure';
+  /** Closure roots: files, globs, or drivers as drv/<name>. */
+  keep: string[];
+  /** Machines whose drivers (disk, NIC, console) the closure keeps. */
+  hardware: Array<'qemu' | 'virtualbox' | 'bhyve'>;
   init: { mode: 'launcher' | 'smf'; banner: string; shell: string; startup: string[] };
   boot: { console: 'text' | 'ttya' | 'ttyb'; kernelArgs: string[]; autobootDelay: number };
   ramdisk: { size: 'auto' | number; freePercent: number; nbpi: number; lostAndFound: boolean };

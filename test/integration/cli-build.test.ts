@@ -31,12 +31,15 @@ describe('compose build on the demo proto', () => {
     expect(r.summary.setuid).toBe(2);
   });
 
-  it('writes a tar whose entries are root:root with the proto modes (read back with tar-stream and GNU tar)', async () => {
+  it('writes a tar with owners and modes from the workspace manifests (read back with tar-stream and GNU tar)', async () => {
     const members = await readTar(join(out, 'pureboot.tar'));
     expect(members.length).toBeGreaterThan(200);
-    for (const m of members) expect([m.name, m.uid, m.gid]).toEqual([m.name, 0, 0]);
     const byName = new Map(members.map((m) => [m.name, m]));
-    expect(byName.get('usr/bin/passwd')?.mode).toBe(0o6555);
+    // demo-SUNWcs.p5m: usr/bin/passwd mode=6555 group=sys; the image's etc/group says sys is 3.
+    expect(byName.get('usr/bin/passwd')).toMatchObject({ mode: 0o6555, uid: 0, gid: 3 });
+    expect(byName.get('etc/shadow')).toMatchObject({ mode: 0o400, uid: 0, gid: 3 });
+    // Entries no manifest mentions stay root:root.
+    expect(byName.get('usr/bin/ls')).toMatchObject({ uid: 0, gid: 0 });
     expect(byName.get('usr/bin/su')?.mode).toBe(0o4555);
     expect(byName.get('tmp/')?.mode).toBe(0o1777);
     expect(byName.get('etc/compose/launcher')?.mode).toBe(0o555);
@@ -47,7 +50,17 @@ describe('compose build on the demo proto', () => {
     expect(byName.get('usr/bin/ksh')?.sha256).toBe(sha(join(proto, 'usr/lib/isaexec')));
     // GNU tar agrees on numeric ownership and modes.
     const gnu = await execa('tar', ['--numeric-owner', '-tvf', join(out, 'pureboot.tar'), 'usr/bin/passwd']);
-    expect(gnu.stdout).toMatch(/^-r-sr-sr-x 0\/0 +30000 /);
+    expect(gnu.stdout).toMatch(/^-r-sr-sr-x 0\/3 +30000 /);
+  });
+
+  it('with --no-manifests, every entry is root:root with the proto modes', async () => {
+    const o = await tempDir();
+    const r = await runCli(['--no-manifests', '-o', o, '--quiet', proto]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const members = await readTar(join(o, 'pureboot.tar'));
+    for (const m of members) expect([m.name, m.uid, m.gid]).toEqual([m.name, 0, 0]);
+    expect(members.find((m) => m.name === 'usr/bin/passwd')?.mode).toBe(0o6555);
+    expect(members.find((m) => m.name === 'usr/bin/su')?.mode).toBe(0o4555);
   });
 
   it('stages inittab, the launcher and the mount points', () => {
@@ -81,7 +94,7 @@ describe('compose build on the demo proto', () => {
     const paths = m.entries.map((e: { path: string }) => e.path);
     expect(paths).toEqual([...paths].sort((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)));
     const passwd = m.entries.find((e: { path: string }) => e.path === 'usr/bin/passwd');
-    expect(passwd).toEqual({ path: 'usr/bin/passwd', type: 'file', mode: '6555', uid: 0, gid: 0, size: 30000, sha256: sha(join(proto, 'usr/bin/passwd')) });
+    expect(passwd).toEqual({ path: 'usr/bin/passwd', type: 'file', mode: '6555', uid: 0, gid: 3, size: 30000, sha256: sha(join(proto, 'usr/bin/passwd')) });
     expect(m.entries.find((e: { path: string }) => e.path === 'usr/bin/sh')).toMatchObject({ type: 'hardlink', target: 'usr/bin/ksh' });
   });
 
@@ -102,7 +115,8 @@ describe('tarball input', () => {
     await execa('tar', ['-C', dirname(proto), '-cf', join(work, 'proto.tar'), 'root_i386']);
     for (const t of ['proto.tgz', 'proto.tar']) {
       const o = join(work, `out-${t}`);
-      const r = await runCli(['-p', 'pureboot', '-o', o, '--quiet', join(work, t)]);
+      // A tarball has no workspace around it: name the manifests.
+      const r = await runCli(['-p', 'pureboot', '-o', o, '--quiet', '--manifests', join(proto, '../../usr/src/pkg/manifests'), join(work, t)]);
       expect(r.exitCode, r.stderr).toBe(0);
       const a = JSON.parse(readFileSync(join(o, 'pureboot.manifest.json'), 'utf8'));
       const b = JSON.parse(readFileSync(join(out, 'pureboot.manifest.json'), 'utf8'));
@@ -192,7 +206,9 @@ describe('plan, profiles and --state-from', () => {
     const p = JSON.parse(r.stdout);
     expect(p.profile.name).toBe('pureboot');
     expect(p.image.entries).toBeGreaterThan(200);
-    expect(p.stateFiles.find((s: { path: string }) => s.path === 'etc/name_to_major').source).toBe('proto');
+    expect(p.stateFiles.find((s: { path: string }) => s.path === 'etc/name_to_major').source).toBe('manifests');
+    expect(p.manifests.entriesWithMetadata).toBeGreaterThan(20);
+    expect(p.manifests.unmentioned).toContain('usr/bin/ls');
     expect(readdirSync(work)).toEqual([]);
   });
 
@@ -210,20 +226,56 @@ describe('plan, profiles and --state-from', () => {
     expect(JSON.parse(r.stdout).map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['pureboot', 'smf']));
   });
 
-  it('--state-from copies the kernel state files from a host root', async () => {
+  it('--state-from copies the kernel state files from a host root, over the manifests', async () => {
     const host = await tempDir();
     await mkdir(join(host, 'etc/security'), { recursive: true });
-    for (const f of ['name_to_major', 'driver_aliases', 'driver_classes', 'minor_perm']) await writeFile(join(host, 'etc', f), `host ${f}\n`);
+    // A plausible host: the files a manifest build generates, plus a line only the host has.
+    const built = join(out, 'pureboot.root/etc');
+    for (const f of ['name_to_major', 'driver_aliases', 'driver_classes', 'minor_perm']) await writeFile(join(host, 'etc', f), `${readFileSync(join(built, f), 'utf8')}${f === 'name_to_major' ? 'hostonly 999\n' : ''}`);
     await writeFile(join(host, 'etc/security/device_policy'), 'host policy\n');
     const o = await tempDir();
     const r = await runCli(['-o', o, '--format', 'dir', '--state-from', host, '--quiet', proto]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(readFileSync(join(o, 'pureboot.root/etc/name_to_major'), 'utf8')).toBe('host name_to_major\n');
+    expect(readFileSync(join(o, 'pureboot.root/etc/name_to_major'), 'utf8')).toBe(readFileSync(join(host, 'etc/name_to_major'), 'utf8'));
     expect(readFileSync(join(o, 'pureboot.root/etc/security/device_policy'), 'utf8')).toBe('host policy\n');
-    // extra_privs is optional: the host had none, so the proto's stays; path_to_inst is never copied.
-    expect(readFileSync(join(o, 'pureboot.root/etc/security/extra_privs'), 'utf8')).toBe(readFileSync(join(proto, 'etc/security/extra_privs'), 'utf8'));
+    // extra_privs is optional: the host had none, so the manifests' (here: the proto's) stays; path_to_inst is never copied.
+    expect(readFileSync(join(o, 'pureboot.root/etc/path_to_inst'), 'utf8')).toBe('#path_to_inst_bootstrap_1\n');
+    const plan = JSON.parse((await runCli(['plan', '--json', '--state-from', host, proto])).stdout);
+    expect(plan.stateFiles.find((s: { path: string }) => s.path === 'etc/name_to_major')).toMatchObject({ source: 'state-from' });
+    expect(plan.stateFiles.find((s: { path: string }) => s.path === 'etc/driver_aliases')).toMatchObject({ source: 'state-from' });
     const missing = await runCli(['-o', o, '--state-from', join(host, 'etc'), proto]);
     expect(missing.exitCode).toBe(3);
     expect(missing.stderr).toMatch(/has no etc\/name_to_major/);
+  });
+});
+
+describe('kernel state files from the workspace manifests', () => {
+  it('writes driver lines for drivers in the image, and none for pruned ones', async () => {
+    const work = await tempDir();
+    await writeFile(join(work, 'p.yaml'), 'extends: pureboot\nexclude: [kernel/drv/amd64/e1000g, kernel/drv/e1000g.conf]\n');
+    const o = join(work, 'out');
+    const r = await runCli(['-p', join(work, 'p.yaml'), '--format', 'dir', '-o', o, '--quiet', proto]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const etc = join(o, 'p.root/etc');
+    const n2m = readFileSync(join(etc, 'name_to_major'), 'utf8');
+    expect(n2m).toMatch(/^ramdisk \d+$/m);
+    expect(n2m).not.toMatch(/^e1000g /m);
+    const majors = n2m.trim().split('\n').map((l) => l.split(' ')[1]);
+    expect(new Set(majors).size).toBe(majors.length);
+    expect(readFileSync(join(etc, 'driver_aliases'), 'utf8')).toMatch(/^vioif "pci1af4,1"$/m);
+    expect(readFileSync(join(etc, 'driver_aliases'), 'utf8')).not.toMatch(/e1000g/);
+    expect(readFileSync(join(etc, 'minor_perm'), 'utf8')).toMatch(/^clone:vioblk 0666 root sys$/m);
+    expect(readFileSync(join(etc, 'security/device_policy'), 'utf8')).toMatch(/^mm:allkmem\tread_priv_set=all\twrite_priv_set=all$/m);
+    expect(readlinkSync(join(o, 'p.root/dev/console'))).toBe('../devices/pseudo/cn@0:console');
+  });
+
+  it('refuses an image without a driver a ramdisk boot needs (exit 3, no output)', async () => {
+    const work = await tempDir();
+    await writeFile(join(work, 'p.yaml'), 'extends: pureboot\nexclude: [kernel/drv/amd64/ramdisk]\n');
+    const o = join(work, 'out');
+    const r = await runCli(['-p', join(work, 'p.yaml'), '-o', o, proto]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/ramdisk/);
+    expect(existsSync(o)).toBe(false);
   });
 });

@@ -20,10 +20,10 @@ export async function tempDir(prefix = 'compose-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** A fresh demo proto area (with the real stand-in kernel) in a temp directory. */
+/** A fresh demo workspace (with the real stand-in kernel) in a temp directory; returns its proto/root_i386. */
 export async function makeDemoProto(): Promise<string> {
-  const dir = join(await tempDir(), 'root_i386');
-  const r = await runCli(['demo-proto', dir, '--kernel', TESTKERNEL.unix, '--quiet']);
+  const ws = join(await tempDir(), 'ws');
+  const r = await runCli(['demo-proto', ws, '--kernel', TESTKERNEL.unix, '--quiet']);
   if (r.exitCode !== 0) throw new Error(`demo-proto failed: ${r.stderr}`);
-  return dir;
+  return join(ws, 'proto/root_i386');
 }
