@@ -27,6 +27,7 @@ interface BuildOpts extends CommonOpts {
   stateFrom?: string;
   manifests?: string | false;
   testMode?: boolean;
+  reportUnused?: boolean;
   dryRun?: boolean;
 }
 
@@ -56,6 +57,7 @@ function program(): Command {
     .option('--manifests <dir>', 'IPS package manifests (*.p5m, *.mf) giving owners, modes and driver entries (found by itself in a gate workspace)')
     .option('--no-manifests', 'do not use package manifests, even in a gate workspace')
     .option('--test-mode', 'the image powers itself off after printing COMPOSE-BOOT-OK (for boot tests)')
+    .option('--report-unused', 'with closure pruning, list shared libraries that nothing kept uses')
     .option('-n, --dry-run', 'show what would be built (like "compose plan") and write nothing')
     .addOption(quiet)
     .addOption(json)
@@ -64,18 +66,19 @@ function program(): Command {
       const epoch = sourceDateEpoch();
       const profile = resolveProfile(o.profile);
       if (o.dryRun) {
-        const p = await plan({ proto, profile, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, epoch, reporter });
+        const p = await plan({ proto, profile, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, epoch, reporter });
         if (o.json) printJson(p);
         else printPlan(p);
         return;
       }
       const formats = parseFormats(o.format);
-      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, epoch, reporter });
+      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, epoch, reporter });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);
       else {
         process.stdout.write(`composed ${r.profile} from ${r.proto}: ${r.summary.entries} entries, ${formatBytes(r.summary.contentBytes)} of file content\n`);
         for (const out of r.outputs) process.stdout.write(`  ${out.format.padEnd(8)} ${out.path}\n`);
+        process.stdout.write(`${r.change}\n`);
       }
     });
 

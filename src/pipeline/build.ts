@@ -4,6 +4,9 @@ import type { Profile } from '../profile/schema.js';
 import { writeDir } from '../emit/dir.js';
 import { buildManifest, hashTree, writeManifest } from '../emit/manifest.js';
 import { writeTar } from '../emit/tar.js';
+import { readManifestFile } from '../report/manifest-file.js';
+import { summarizeAgainstPrevious } from '../report/summary.js';
+import { existsSync } from 'node:fs';
 import type { Reporter } from '../util/progress.js';
 import { UsageError } from '../util/errors.js';
 import { composeTree, type ComposedTree } from './compose-tree.js';
@@ -19,6 +22,7 @@ export interface BuildOptions {
   manifests?: string;
   noManifests?: boolean;
   testMode?: boolean;
+  reportUnused?: boolean;
   epoch?: number;
   reporter: Reporter;
 }
@@ -33,6 +37,8 @@ export interface BuildResult {
   proto: string;
   outputs: BuildOutput[];
   summary: TreeSummary;
+  /** How this build differs from the previous one in the same output directory. */
+  change: string;
   notes: string[];
 }
 
@@ -67,7 +73,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     }
   }
   const manifestPath = join(outDir, `${profile.name}.manifest.json`);
-  await writeManifest(manifestPath, buildManifest(tree, profile.name, protoLabel(composed)));
+  const previous = existsSync(manifestPath) ? await readManifestFile(manifestPath).catch(() => undefined) : undefined;
+  const manifest = buildManifest(tree, profile.name, protoLabel(composed));
+  await writeManifest(manifestPath, manifest);
   outputs.push({ format: 'manifest', path: manifestPath });
-  return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), notes };
+  return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), change: summarizeAgainstPrevious(previous, manifest), notes };
 }

@@ -9,6 +9,8 @@ import { LAUNCHER_CONF_PATH, STARTUP_PATH, launcherConfig, startupScript } from 
 import { addMountPoints } from '../overlay/mountpoints.js';
 import { copyStateFrom, type StateCopy } from '../overlay/state-from.js';
 import { pruneByGlobs, type PruneResult } from '../prune/globs.js';
+import { pruneByClosure } from '../closure/prune.js';
+import { closureError, closureNotes } from '../closure/problems.js';
 import { readFileSync } from 'node:fs';
 import { findWorkspaceManifests, loadManifests } from '../manifest/load.js';
 import { applyManifestMetadata, type MetadataResult } from '../manifest/metadata.js';
@@ -29,6 +31,8 @@ export interface ComposeTreeOptions {
   /** Do not look for manifests even in a workspace. */
   noManifests?: boolean;
   testMode?: boolean;
+  /** With closure pruning, list shared libraries nothing kept uses. */
+  reportUnused?: boolean;
   /** SOURCE_DATE_EPOCH, when set. */
   epoch?: number;
   reporter: Reporter;
@@ -99,7 +103,16 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     copies = copyStateFrom(tree, opts.stateFrom, mtime);
     for (const c of copies) placed.add(c.path);
   }
-  const pruned = pruneByGlobs(tree, profile.include, profile.exclude, placed);
+  let pruned: PruneResult;
+  if (profile.prune === 'closure') {
+    // The deny-list applies first; include globs count as closure roots like keep entries.
+    const denied = pruneByGlobs(tree, [], profile.exclude, placed);
+    const c = await pruneByClosure(tree, { keep: [...profile.keep, ...profile.include], hardware: profile.hardware, protect: placed });
+    const err = closureError(c, profile.name);
+    if (err) throw err;
+    for (const n of closureNotes(c, !!opts.reportUnused)) reporter.note(n);
+    pruned = { removed: denied.removed + c.removed, removedBytes: denied.removedBytes + c.removedBytes };
+  } else pruned = pruneByGlobs(tree, profile.include, profile.exclude, placed);
 
   // Kernel state files and metadata come after pruning: drivers pruned away leave no lines.
   let state: StateResult | undefined;

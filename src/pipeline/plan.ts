@@ -16,7 +16,7 @@ export interface PlanResult {
 }
 
 /** What a build would produce, without writing anything. */
-export async function plan(opts: { proto: string; profile: Profile; stateFrom?: string; manifests?: string; noManifests?: boolean; testMode?: boolean; epoch?: number; reporter: Reporter }): Promise<PlanResult> {
+export async function plan(opts: { proto: string; profile: Profile; stateFrom?: string; manifests?: string; noManifests?: boolean; testMode?: boolean; reportUnused?: boolean; epoch?: number; reporter: Reporter }): Promise<PlanResult> {
   const c = await composeTree(opts);
   const m = c.manifests;
   return {
