@@ -1,0 +1,17 @@
+// Little bit maps as UFS stores them: bit k is bit (k & 7) of byte (k >> 3), LSB first.
+
+export const getBit = (map: Uint8Array, k: number): boolean => (map[k >> 3] & (1 << (k & 7))) !== 0;
+
+export function setBit(map: Uint8Array, k: number): void {
+  map[k >> 3] |= 1 << (k & 7);
+}
+
+export function clearBit(map: Uint8Array, k: number): void {
+  map[k >> 3] &= ~(1 << (k & 7));
+}
+
+export function countBits(map: Uint8Array, nbits: number): number {
+  let n = 0;
+  for (let k = 0; k < nbits; k++) if (getBit(map, k)) n++;
+  return n;
+}

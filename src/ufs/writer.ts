@@ -1,0 +1,276 @@
+// writeUfsImage: plan the tree, choose the geometry, then write file data, directories,
+// symlinks, indirect blocks, inode tables, cylinder groups, the summary area and every copy of
+// the superblock into a temporary file that is renamed into place when complete.
+
+import { open } from 'node:fs/promises';
+import type { StagedTree } from '../stage/tree.js';
+import { forEachChunk } from '../stage/content.js';
+import { writeAtomically } from '../util/atomic.js';
+import { UsageError } from '../util/errors.js';
+import { CSUM_SIZE, DINODE_SIZE, NDADDR, SBOFF } from './constants.js';
+import { setBit } from './bitmap.js';
+import { cgHeaderFor, encodeCg, summarizeFreeMap } from './cylinder-group.js';
+import { encodeDirectory, padDirectory } from './directory.js';
+import type { UfsGeometry } from './geometry.js';
+import { emptyInode, encodeInode, RDEV_SLOT, shortId, TYPE_BITS, type DiskInode } from './inode.js';
+import { planTree, sectorsOf, type PlanNode, type TreePlan } from './plan.js';
+import { chooseSizing } from './sizing.js';
+import { emptyCsum, encodeCsum, encodeSuperblock, superblockFor, type Csum } from './superblock.js';
+import { WriteCombiner } from './write-combiner.js';
+import { SmallFileReadAhead } from './read-ahead.js';
+import type { FragAllocator } from './allocator.js';
+
+export interface UfsOptions {
+  /** 'auto' = just big enough (plus freePercent); a number = exact image size in bytes. */
+  size: 'auto' | number;
+  /** Spare data space for 'auto', in percent of what the tree needs. Default 10. */
+  freePercent?: number;
+  /** Bytes of file system per inode (newfs -i). Default 16384; raised as needed to fit the tree. */
+  nbpi?: number;
+  /** fs_time and cg_time, seconds. Entries' own timestamps come from their mtime. */
+  time: number;
+  /** Create an empty lost+found in the root (as mkfs does). Default false. */
+  lostAndFound?: boolean;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface UfsResult {
+  /** Length of the image file. */
+  sizeBytes: number;
+  /** Size of the file system inside it (fs_size fragments). */
+  fsSizeBytes: number;
+  ncg: number;
+  /** Inodes per cylinder group. */
+  ipg: number;
+  /** Inodes the tree uses (the root included; the reserved inodes 0 and 1 not). */
+  inodesUsed: number;
+  inodesTotal: number;
+  /** Fragments holding data, directories, symlinks and indirect blocks. */
+  fragsUsed: number;
+  /** Bytes of regular-file content. */
+  dataBytes: number;
+  /** Free space left in the file system. */
+  freeBytes: number;
+  fsTime: number;
+}
+
+export const DEFAULT_FREE_PERCENT = 10;
+export const DEFAULT_NBPI = 16384;
+
+const INT32_MIN = -0x80000000;
+const INT32_MAX = 0x7fffffff;
+const clampTime = (t: number): number => (Number.isFinite(t) ? Math.max(INT32_MIN, Math.min(INT32_MAX, Math.floor(t))) : 0);
+
+/** A generation number that only depends on the inode number, so images are reproducible. */
+const generationOf = (ino: number): number => Math.imul(ino, 0x9e3779b1) >>> 1;
+
+function validateOptions(opts: UfsOptions): { freePercent: number; nbpi: number } {
+  const freePercent = opts.freePercent ?? DEFAULT_FREE_PERCENT;
+  const nbpi = opts.nbpi ?? DEFAULT_NBPI;
+  if (!Number.isFinite(freePercent) || freePercent < 0) throw new UsageError(`UFS free space ${freePercent}% must be a number >= 0`);
+  if (!Number.isInteger(nbpi) || nbpi < 1024) throw new UsageError(`UFS bytes per inode ${nbpi} must be a whole number >= 1024`);
+  if (opts.size !== 'auto' && (!Number.isInteger(opts.size) || opts.size <= 0)) throw new UsageError(`UFS image size ${opts.size} must be "auto" or a positive number of bytes`);
+  if (!Number.isInteger(opts.time) || opts.time < 0 || opts.time > INT32_MAX) throw new UsageError(`UFS time ${opts.time} must be whole seconds between 0 and 2147483647`);
+  return { freePercent, nbpi };
+}
+
+export async function writeUfsImage(tree: StagedTree, outPath: string, opts: UfsOptions): Promise<UfsResult> {
+  const { freePercent, nbpi } = validateOptions(opts);
+  const plan = planTree(tree, { lostAndFound: opts.lostAndFound ?? false, time: opts.time });
+  const sizing = chooseSizing(plan, { size: opts.size, freePercent, nbpi });
+  const g = sizing.geometry;
+  const frags = sizing.frags;
+
+  return writeAtomically(outPath, async (tmp) => {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.truncate(sizing.imageBytes);
+      const comb = new WriteCombiner(fh);
+      await writeContents(plan, g, comb, opts.onProgress);
+      await writeInodeTables(plan, g, comb);
+      const cstotal = await writeCylinderGroups(plan, g, frags, opts.time, comb);
+      await writeSuperblocks(g, encodeSuperblock(superblockFor(g, { time: opts.time, cstotal, largeFiles: plan.largeFiles })), comb);
+      await comb.flush();
+      return {
+        sizeBytes: sizing.imageBytes,
+        fsSizeBytes: g.size * g.fsize,
+        ncg: g.ncg,
+        ipg: g.ipg,
+        inodesUsed: plan.nodes.length,
+        inodesTotal: g.inodeCount,
+        fragsUsed: frags.dataFrags,
+        dataBytes: plan.fileBytes,
+        freeBytes: (cstotal.nbfree * g.frag + cstotal.nffree) * g.fsize,
+        fsTime: opts.time,
+      };
+    } finally {
+      await fh.close();
+    }
+  });
+}
+
+/** Write `data` (a node's content from logical byte `offset`) to the node's blocks. */
+async function writeMapped(node: PlanNode, g: UfsGeometry, data: Uint8Array, offset: number, comb: WriteCombiner): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const pos = offset + done;
+    const lbn = Math.floor(pos / g.bsize);
+    const within = pos % g.bsize;
+    // Extend over following blocks while they are physically contiguous.
+    let len = Math.min(g.bsize - within, data.length - done);
+    let last = lbn;
+    while (done + len < data.length && last + 1 < node.nblocks && node.addrs[last + 1] === node.addrs[last] + g.frag) {
+      last++;
+      len += Math.min(g.bsize, data.length - done - len);
+    }
+    await comb.write(data.subarray(done, done + len), node.addrs[lbn] * g.fsize + within);
+    done += len;
+  }
+  if (offset + data.length === node.size) await padLastBlock(node, g, comb);
+}
+
+const ZEROS = Buffer.alloc(8192);
+
+/**
+ * Zero the rest of the storage after a node's last byte (to the end of its last fragment, or of
+ * its last block when it has indirect blocks). Those bytes belong to the node alone; writing them
+ * keeps consecutive small files byte-contiguous, so their writes merge.
+ */
+async function padLastBlock(node: PlanNode, g: UfsGeometry, comb: WriteCombiner): Promise<void> {
+  if (node.size === 0) return;
+  const lbn = node.nblocks - 1;
+  const used = node.size - lbn * g.bsize;
+  const storage = node.nblocks > NDADDR ? g.bsize : Math.ceil(used / g.fsize) * g.fsize;
+  if (storage > used) await comb.write(ZEROS.subarray(0, storage - used), node.addrs[lbn] * g.fsize + used);
+}
+
+function indirectBlock(g: UfsGeometry, pointers: ArrayLike<number>): Buffer {
+  const buf = Buffer.alloc(g.bsize);
+  for (let i = 0; i < pointers.length; i++) buf.writeInt32LE(pointers[i], 4 * i);
+  return buf;
+}
+
+function directoryBytes(node: PlanNode, g: UfsGeometry): Buffer {
+  const parentIno = node.parent!.ino;
+  if (node.lostFound) return padDirectory(encodeDirectory(node.ino, parentIno, []), g.bsize);
+  return encodeDirectory(node.ino, parentIno, node.children!.map((c) => ({ ino: c.node.ino, name: c.name })));
+}
+
+async function writeContents(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner, onProgress?: (done: number, total: number) => void): Promise<void> {
+  let total = 0;
+  for (const node of plan.nodes) if (node.kind === 'file' || node.kind === 'dir' || node.kind === 'symlink') total += node.size;
+  let done = 0;
+  const report = () => onProgress?.(done, total);
+  const chunkBuffer = Buffer.allocUnsafe(1 << 20);
+  const readAhead = new SmallFileReadAhead(plan.nodes);
+  for (let i = 0; i < plan.nodes.length; i++) {
+    const node = plan.nodes[i];
+    readAhead.advance(i);
+    if (readAhead.isSmall(node)) {
+      await writeMapped(node, g, await readAhead.take(node), 0, comb);
+      done += node.size;
+    } else if (node.kind === 'file' && node.size > 0) {
+      await forEachChunk(node.entry.source!, node.size, async (chunk, off) => {
+        await writeMapped(node, g, chunk, off, comb);
+        done += chunk.length;
+        report();
+      }, chunkBuffer);
+    } else if (node.kind === 'dir') {
+      await writeMapped(node, g, directoryBytes(node, g), 0, comb);
+      done += node.size;
+    } else if (node.kind === 'symlink') {
+      await writeMapped(node, g, node.symlinkTarget!, 0, comb);
+      done += node.size;
+    }
+    if (node.single) {
+      const singleEnd = Math.min(node.nblocks, NDADDR + g.nindir);
+      await comb.write(indirectBlock(g, node.addrs.subarray(NDADDR, singleEnd)), node.single * g.fsize);
+    }
+    if (node.double) {
+      await comb.write(indirectBlock(g, node.level1), node.double * g.fsize);
+      const base = NDADDR + g.nindir;
+      for (let k = 0; k < node.level1.length; k++) {
+        const start = base + k * g.nindir;
+        await comb.write(indirectBlock(g, node.addrs.subarray(start, Math.min(node.nblocks, start + g.nindir))), node.level1[k] * g.fsize);
+      }
+    }
+    report();
+  }
+}
+
+function diskInodeOf(node: PlanNode, g: UfsGeometry): DiskInode {
+  const e = node.entry;
+  const t = clampTime(e.mtime);
+  const di = emptyInode();
+  di.mode = TYPE_BITS[node.kind] | (e.mode & 0o7777);
+  di.nlink = node.nlink;
+  di.uid = e.uid >>> 0;
+  di.gid = e.gid >>> 0;
+  di.suid = shortId(di.uid);
+  di.sgid = shortId(di.gid);
+  di.size = node.kind === 'char' || node.kind === 'block' || node.kind === 'fifo' ? 0 : node.size;
+  di.atime = di.mtime = di.ctime = t;
+  for (let i = 0; i < Math.min(NDADDR, node.nblocks); i++) di.db[i] = node.addrs[i];
+  if (node.kind === 'char' || node.kind === 'block') di.db[RDEV_SLOT] = node.rdevWord;
+  di.ib[0] = node.single;
+  di.ib[1] = node.double;
+  di.blocks = sectorsOf(node, g);
+  di.gen = generationOf(node.ino);
+  return di;
+}
+
+async function writeInodeTables(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner): Promise<void> {
+  const byCg = new Map<number, PlanNode[]>();
+  for (const node of plan.nodes) {
+    const c = g.itog(node.ino);
+    let list = byCg.get(c);
+    if (!list) byCg.set(c, (list = []));
+    list.push(node);
+  }
+  // Tables of cgs without inodes stay as the zeros the sparse image already reads as.
+  for (const c of [...byCg.keys()].sort((a, b) => a - b)) {
+    const table = Buffer.alloc(g.ipg * DINODE_SIZE);
+    for (const node of byCg.get(c)!) encodeInode(table, (node.ino % g.ipg) * DINODE_SIZE, diskInodeOf(node, g));
+    await comb.write(table, g.cgImin(c) * g.fsize);
+  }
+}
+
+async function writeCylinderGroups(plan: TreePlan, g: UfsGeometry, frags: FragAllocator, time: number, comb: WriteCombiner): Promise<Csum> {
+  const inodeMaps = Array.from({ length: g.ncg }, () => new Uint8Array(Math.ceil(g.ipg / 8)));
+  const ndir = new Int32Array(g.ncg);
+  const iused = new Int32Array(g.ncg);
+  setBit(inodeMaps[0], 0);
+  setBit(inodeMaps[0], 1);
+  iused[0] = 2;
+  for (const node of plan.nodes) {
+    const c = g.itog(node.ino);
+    setBit(inodeMaps[c], node.ino % g.ipg);
+    iused[c]++;
+    if (node.kind === 'dir') ndir[c]++;
+  }
+  const cstotal = emptyCsum();
+  const csArea = Buffer.alloc(g.cssize);
+  for (let c = 0; c < g.ncg; c++) {
+    const base = g.cgBase(c);
+    const ndblk = g.ndblk(c);
+    const freeMap = new Uint8Array(Math.ceil(g.fpg / 8));
+    for (let d = 0; d < ndblk; d++) if (frags.used[base + d] === 0) setBit(freeMap, d);
+    const s = summarizeFreeMap(g, ndblk, freeMap);
+    const cs: Csum = { ndir: ndir[c], nbfree: s.nbfree, nifree: g.ipg - iused[c], nffree: s.nffree };
+    const header = cgHeaderFor(g, c, time, cs, s.frsum);
+    await comb.write(encodeCg(g, header, { blktot: s.blktot, blks: s.blks, inodeMap: inodeMaps[c], freeMap }), g.cgTod(c) * g.fsize);
+    encodeCsum(csArea, c * CSUM_SIZE, cs);
+    cstotal.ndir += cs.ndir;
+    cstotal.nbfree += cs.nbfree;
+    cstotal.nifree += cs.nifree;
+    cstotal.nffree += cs.nffree;
+  }
+  await comb.write(csArea, g.csaddr * g.fsize);
+  return cstotal;
+}
+
+/** The primary superblock and an identical backup in every cylinder group. */
+async function writeSuperblocks(g: UfsGeometry, sb: Buffer, comb: WriteCombiner): Promise<void> {
+  await comb.write(sb, SBOFF);
+  for (let c = 0; c < g.ncg; c++) await comb.write(sb, g.cgSblock(c) * g.fsize);
+}
