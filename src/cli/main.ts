@@ -12,7 +12,9 @@ import { EXIT } from '../util/errors.js';
 import { formatBytes } from '../util/size.js';
 import { printJson, reportFailure } from './output.js';
 import { printPlan } from './print-plan.js';
+import type { BootloaderChoice } from '../iso/index.js';
 import { registerBootTest } from './boot-test-command.js';
+import { registerInspect } from './inspect-command.js';
 import { registerDiff, registerReport } from './report-command.js';
 
 interface CommonOpts {
@@ -28,6 +30,7 @@ interface BuildOpts extends CommonOpts {
   manifests?: string | false;
   testMode?: boolean;
   reportUnused?: boolean;
+  bootloader?: BootloaderChoice;
   dryRun?: boolean;
 }
 
@@ -52,7 +55,8 @@ function program(): Command {
     .argument('<proto>', 'proto root (root_i386), a workspace proto/ directory, or a .tar/.tar.gz/.tgz of one')
     .option('-p, --profile <name|file>', 'profile name (see "compose profiles") or path to a profile file', 'pureboot')
     .option('-o, --out <dir>', 'output directory', 'out')
-    .option('-f, --format <list>', 'comma-separated outputs: dir, tar', 'tar')
+    .option('-f, --format <list>', 'comma-separated outputs: iso, ufs, tar, dir', 'iso')
+    .addOption(new Option('--bootloader <name>', 'ISO boot loader (default: the profile\'s, else auto)').choices(['auto', 'loader', 'grub-legacy', 'grub2']))
     .option('--state-from <root>', 'copy the kernel state files (name_to_major, driver_aliases, ...) from this illumos root')
     .option('--manifests <dir>', 'IPS package manifests (*.p5m, *.mf) giving owners, modes and driver entries (found by itself in a gate workspace)')
     .option('--no-manifests', 'do not use package manifests, even in a gate workspace')
@@ -72,12 +76,16 @@ function program(): Command {
         return;
       }
       const formats = parseFormats(o.format);
-      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, epoch, reporter });
+      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, bootloader: o.bootloader, epoch, reporter });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);
       else {
         process.stdout.write(`composed ${r.profile} from ${r.proto}: ${r.summary.entries} entries, ${formatBytes(r.summary.contentBytes)} of file content\n`);
         for (const out of r.outputs) process.stdout.write(`  ${out.format.padEnd(8)} ${out.path}\n`);
+        if (r.boot) {
+          process.stdout.write(`image ${formatBytes(r.boot.imageBytes)} (${r.boot.archiveFormat}), boot_archive ${formatBytes(r.boot.archiveBytes)} compressed (${r.boot.gzip}), sha1 ${r.boot.sha1}\n`);
+          if (r.boot.iso) process.stdout.write(`iso ${formatBytes(r.boot.iso.bytes)} with ${r.boot.iso.bootloader}\n`);
+        }
         process.stdout.write(`${r.change}\n`);
       }
     });
@@ -119,9 +127,10 @@ function program(): Command {
     .addOption(quiet)
     .action(async (dir: string, o: { kernel?: string; force?: boolean; quiet?: boolean }) => {
       const r = await writeDemoWorkspace(dir, { kernel: o.kernel, force: o.force, mtime: sourceDateEpoch() });
-      makeReporter({ quiet: o.quiet }).note(`wrote demo proto area ${r.root} (${r.files} files and links) and manifests in ${r.manifests}`);
+      makeReporter({ quiet: o.quiet }).note(`wrote demo proto area ${r.root} (${r.files} files and links) and manifests in ${r.manifests}; profile ${r.profile}`);
     });
 
+  registerInspect(cli);
   registerBootTest(cli);
   registerReport(cli);
   registerDiff(cli);

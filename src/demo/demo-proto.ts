@@ -133,6 +133,13 @@ const HARDLINKS: Array<[string, string]> = [
 
 const EMPTY_DIRS = ['usr/src', 'var/tmp', 'export/home', 'opt', 'etc/svc/volatile', 'etc/svc/profile', 'boot/acpi/tables', 'platform/i86pc/ucode'];
 
+const DEMO_PROFILE = `# The demo image: pureboot on the demo proto area, booted by the stand-in test kernel.
+description: pureboot on the demo workspace (its unix is the stand-in test kernel)
+extends: pureboot
+boot:
+  autoboot_delay: 0
+`;
+
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
   if (!existsSync(dir)) return true;
   return (await readdir(dir)).length === 0;
@@ -144,7 +151,7 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
  * usr/src/pkg/manifests (with our defaults transforms in usr/src/pkg/transforms). Timestamps are
  * SOURCE_DATE_EPOCH (or a fixed date), so the demo is the same on every machine.
  */
-export async function writeDemoWorkspace(dir: string, opts: { kernel?: string; mtime?: number; force?: boolean } = {}): Promise<{ files: number; root: string; manifests: string }> {
+export async function writeDemoWorkspace(dir: string, opts: { kernel?: string; mtime?: number; force?: boolean } = {}): Promise<{ files: number; root: string; manifests: string; profile: string }> {
   const kernel = resolve(opts.kernel ?? DEFAULT_TEST_KERNEL);
   if (!existsSync(kernel)) {
     throw new InputError(`the stand-in test kernel ${kernel} does not exist; build it with "make testkernel" or pass --kernel <file>`);
@@ -159,8 +166,10 @@ export async function writeDemoWorkspace(dir: string, opts: { kernel?: string; m
   await mkdir(join(ws, 'usr/src/pkg/transforms'), { recursive: true });
   for (const [name, text] of Object.entries(DEMO_MANIFESTS)) await writeFile(join(manifests, name), text);
   for (const [name, text] of Object.entries(DEMO_TRANSFORMS)) await writeFile(join(ws, 'usr/src/pkg/transforms', name), text);
+  // The stand-in kernel prints COMPOSE-BOOT-OK demo, as the launcher of a profile named demo would.
+  await writeFile(join(ws, 'demo.yaml'), DEMO_PROFILE);
   const r = await writeDemoProto(join(ws, 'proto/root_i386'), kernel, opts.mtime);
-  return { ...r, manifests };
+  return { ...r, manifests, profile: join(ws, 'demo.yaml') };
 }
 
 async function writeDemoProto(root: string, kernel: string, mtimeOpt?: number): Promise<{ files: number; root: string }> {

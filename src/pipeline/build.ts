@@ -7,6 +7,8 @@ import { writeTar } from '../emit/tar.js';
 import { readManifestFile } from '../report/manifest-file.js';
 import { summarizeAgainstPrevious } from '../report/summary.js';
 import { existsSync } from 'node:fs';
+import { emitBootOutputs, type BootOutputs } from './emit-boot.js';
+import type { BootloaderChoice } from '../iso/index.js';
 import type { Reporter } from '../util/progress.js';
 import { UsageError } from '../util/errors.js';
 import { composeTree, type ComposedTree } from './compose-tree.js';
@@ -23,12 +25,13 @@ export interface BuildOptions {
   noManifests?: boolean;
   testMode?: boolean;
   reportUnused?: boolean;
+  bootloader?: BootloaderChoice;
   epoch?: number;
   reporter: Reporter;
 }
 
 export interface BuildOutput {
-  format: Format | 'manifest';
+  format: Format | 'manifest' | 'boot_archive' | 'boot_archive.hash';
   path: string;
 }
 
@@ -37,6 +40,16 @@ export interface BuildResult {
   proto: string;
   outputs: BuildOutput[];
   summary: TreeSummary;
+  /** The UFS (or module archive) image, the compressed boot_archive and the ISO, when built. */
+  boot?: {
+    imageBytes: number;
+    archiveBytes: number;
+    archiveFormat: string;
+    sha1: string;
+    gzip: string;
+    ufs?: { ncg: number; inodesUsed: number; inodesTotal: number; freeBytes: number };
+    iso?: { bootloader: string; picked: string; bytes: number; bootsAs: Record<string, boolean> };
+  };
   /** How this build differs from the previous one in the same output directory. */
   change: string;
   notes: string[];
@@ -72,10 +85,35 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       outputs.push({ format, path });
     }
   }
+  let boot: BootOutputs | undefined;
+  if (opts.formats.includes('ufs') || opts.formats.includes('iso')) {
+    boot = await emitBootOutputs({
+      tree,
+      profile,
+      outDir,
+      keepImage: opts.formats.includes('ufs'),
+      iso: opts.formats.includes('iso'),
+      bootloader: opts.bootloader,
+      time: opts.epoch ?? Math.floor(Date.now() / 1000),
+      reporter,
+    });
+    if (boot.image) outputs.push({ format: 'ufs', path: boot.image.path });
+    outputs.push({ format: 'boot_archive', path: boot.archive.archive }, { format: 'boot_archive.hash', path: boot.archive.hashFile });
+    if (boot.iso) outputs.push({ format: 'iso', path: boot.iso.path });
+  }
   const manifestPath = join(outDir, `${profile.name}.manifest.json`);
   const previous = existsSync(manifestPath) ? await readManifestFile(manifestPath).catch(() => undefined) : undefined;
   const manifest = buildManifest(tree, profile.name, protoLabel(composed));
   await writeManifest(manifestPath, manifest);
   outputs.push({ format: 'manifest', path: manifestPath });
-  return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), change: summarizeAgainstPrevious(previous, manifest), notes };
+  const bootSummary: BuildResult['boot'] = boot && {
+    imageBytes: boot.archive.imageBytes,
+    archiveBytes: boot.archive.archiveBytes,
+    archiveFormat: boot.archive.format,
+    sha1: boot.archive.sha1,
+    gzip: boot.archive.gzip,
+    ufs: boot.image?.ufs && { ncg: boot.image.ufs.ncg, inodesUsed: boot.image.ufs.inodesUsed, inodesTotal: boot.image.ufs.inodesTotal, freeBytes: boot.image.ufs.freeBytes },
+    iso: boot.iso && { bootloader: boot.iso.bootloader, picked: boot.iso.picked, bytes: boot.iso.bytes, bootsAs: boot.iso.bootsAs },
+  };
+  return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change: summarizeAgainstPrevious(previous, manifest), notes };
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../util/errors.js';
 
-export const FORMATS = ['dir', 'tar'] as const;
+export const FORMATS = ['dir', 'tar', 'ufs', 'iso'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Parse a --format list such as "dir,tar". */

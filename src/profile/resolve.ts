@@ -48,6 +48,8 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     init: { mode: 'launcher', banner: '', shell: '/usr/bin/ksh93', startup: [] },
     boot: { console: 'text', kernelArgs: [], autobootDelay: 5 },
     ramdisk: { size: 'auto', freePercent: 10, nbpi: 16384, lostAndFound: false },
+    archive: { format: 'ufs', gzipLevel: 9 },
+    iso: { volumeId: 'illumos', bootloader: 'auto' },
   };
   for (const { file, data: d } of [...chain].reverse()) {
     if (d.description !== undefined) p.description = d.description;
@@ -71,6 +73,10 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
       if (d.boot.autoboot_delay !== undefined) p.boot.autobootDelay = d.boot.autoboot_delay;
       p.boot.kernelArgs.push(...(d.boot.kernel_args ?? []));
     }
+    if (d.archive?.format !== undefined) p.archive.format = d.archive.format;
+    if (d.archive?.gzip_level !== undefined) p.archive.gzipLevel = d.archive.gzip_level;
+    if (d.iso?.volume_id !== undefined) p.iso.volumeId = d.iso.volume_id;
+    if (d.iso?.bootloader !== undefined) p.iso.bootloader = d.iso.bootloader;
     if (d.ramdisk) {
       if (d.ramdisk.size !== undefined) {
         p.ramdisk.size = d.ramdisk.size === 'auto' ? 'auto' : parseSize(d.ramdisk.size);

@@ -35,6 +35,18 @@ export const profileFileSchema = z.strictObject({
       autoboot_delay: z.number().int().min(-1).max(3600).optional(),
     })
     .optional(),
+  archive: z
+    .strictObject({
+      format: z.enum(['ufs', 'hsfs', 'cpio']).optional(),
+      gzip_level: z.number().int().min(1).max(9).optional(),
+    })
+    .optional(),
+  iso: z
+    .strictObject({
+      volume_id: z.string().regex(/^[A-Za-z0-9_ .-]{1,32}$/, 'at most 32 letters, digits, spaces, ".", "_" or "-"').optional(),
+      bootloader: z.enum(['auto', 'loader', 'grub-legacy', 'grub2']).optional(),
+    })
+    .optional(),
   ramdisk: z
     .strictObject({
       size: sizeSpec.optional(),
@@ -66,4 +78,7 @@ export interface Profile {
   init: { mode: 'launcher' | 'smf'; banner: string; shell: string; startup: string[] };
   boot: { console: 'text' | 'ttya' | 'ttyb'; kernelArgs: string[]; autobootDelay: number };
   ramdisk: { size: 'auto' | number; freePercent: number; nbpi: number; lostAndFound: boolean };
+  /** The boot_archive: a UFS image is the only format that can be the root; hsfs and cpio are module archives. */
+  archive: { format: 'ufs' | 'hsfs' | 'cpio'; gzipLevel: number };
+  iso: { volumeId: string; bootloader: 'auto' | 'loader' | 'grub-legacy' | 'grub2' };
 }

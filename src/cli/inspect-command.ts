@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { checkUfsImage, formatUfsListing, listUfs, summarizeUfs, UfsFormatError } from '../ufs/index.js';
+import { ComposeError, EXIT, InputError } from '../util/errors.js';
+import { printJson } from './output.js';
+
+/** `compose inspect <image.ufs>`: list every entry of a UFS image, and check it like fsck would. */
+export function registerInspect(cli: Command): void {
+  cli
+    .command('inspect')
+    .description('list every entry of a UFS image (path, type, mode, owner, links, size, sha256 or target) and check its consistency')
+    .argument('<image>', 'a UFS image written by compose (<out>/<profile>.ufs)')
+    .option('--json', 'print the listing, summary and check result as JSON on stdout')
+    .option('--no-hash', 'do not compute sha256 of file contents')
+    .option('--check-only', 'only run the consistency checker')
+    .action(async (image: string, o: { json?: boolean; hash: boolean; checkOnly?: boolean }) => {
+      if (!existsSync(image)) throw new InputError(`UFS image ${image} does not exist`);
+      try {
+        const check = await checkUfsImage(image);
+        const summary = await summarizeUfs(image);
+        const entries = o.checkOnly ? [] : await listUfs(image, { hash: o.hash });
+        if (o.json) printJson({ image, summary, check, entries: o.checkOnly ? undefined : entries });
+        else {
+          if (!o.checkOnly) process.stdout.write(`${formatUfsListing(entries, { sha256: o.hash })}\n`);
+          process.stdout.write(check.ok ? `check: ok (${JSON.stringify(check.stats)})\n` : `check: ${check.problems.length} problem(s):\n${check.problems.map((p) => `  ${p}`).join('\n')}\n`);
+        }
+        if (!check.ok) throw new ComposeError(`${image} is not consistent: ${check.problems[0]}${check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : ''}`, EXIT.internal);
+      } catch (e) {
+        if (e instanceof UfsFormatError) throw new InputError(`${image} is not a readable Solaris UFS image: ${e.message}`);
+        throw e;
+      }
+    });
+}
