@@ -55,7 +55,7 @@ describe('compose build on the demo proto', () => {
 
   it('with --no-manifests, every entry is root:root with the proto modes', async () => {
     const o = await tempDir();
-    const r = await runCli(['--no-manifests', '-o', o, '--quiet', proto]);
+    const r = await runCli(['--no-manifests', '--format', 'tar', '-o', o, '--quiet', proto]);
     expect(r.exitCode, r.stderr).toBe(0);
     const members = await readTar(join(o, 'pureboot.tar'));
     for (const m of members) expect([m.name, m.uid, m.gid]).toEqual([m.name, 0, 0]);
@@ -116,7 +116,7 @@ describe('tarball input', () => {
     for (const t of ['proto.tgz', 'proto.tar']) {
       const o = join(work, `out-${t}`);
       // A tarball has no workspace around it: name the manifests.
-      const r = await runCli(['-p', 'pureboot', '-o', o, '--quiet', '--manifests', join(proto, '../../usr/src/pkg/manifests'), join(work, t)]);
+      const r = await runCli(['-p', 'pureboot', '--format', 'tar', '-o', o, '--quiet', '--manifests', join(proto, '../../usr/src/pkg/manifests'), join(work, t)]);
       expect(r.exitCode, r.stderr).toBe(0);
       const a = JSON.parse(readFileSync(join(o, 'pureboot.manifest.json'), 'utf8'));
       const b = JSON.parse(readFileSync(join(out, 'pureboot.manifest.json'), 'utf8'));
