@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants } from 'node:zlib';
 import { execa } from 'execa';
@@ -17,10 +18,9 @@ export interface GzipResult {
 export async function gzipFile(input: string, output: string, level: number): Promise<GzipResult> {
   const pigz = await which('pigz');
   if (pigz) {
-    const out = createWriteStream(output);
-    const child = execa(pigz, [`-${level}`, '-n', '-m', '-c', input], { stdout: 'pipe', buffer: false });
-    await Promise.all([pipeline(child.stdout!, out), child]);
-    return { tool: 'pigz', bytes: out.bytesWritten };
+    // pigz writes the file itself: no bytes pass through this process.
+    await execa(pigz, [`-${level}`, '-n', '-m', '-c', input], { stdout: { file: output } });
+    return { tool: 'pigz', bytes: (await stat(output)).size };
   }
   const out = createWriteStream(output);
   await pipeline(createReadStream(input, { highWaterMark: 1 << 20 }), createGzip({ level, chunkSize: 1 << 16, strategy: constants.Z_DEFAULT_STRATEGY }), out);
