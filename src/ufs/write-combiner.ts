@@ -4,7 +4,7 @@
 // ranges it was given, never the gaps between them, so it cannot clobber data written earlier
 // (a fragment shared by several small files' tails is filled piecewise, possibly across windows).
 
-import type { FileHandle } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
 
 export class WriteCombiner {
   private readonly window: Buffer;
@@ -17,7 +17,7 @@ export class WriteCombiner {
   writeCalls = 0;
 
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     capacity = 4 << 20,
   ) {
     this.window = Buffer.allocUnsafe(capacity);
@@ -27,21 +27,21 @@ export class WriteCombiner {
    * Write `data` at byte `pos`. The bytes are copied or written before this returns, so the
    * caller may reuse its buffer.
    */
-  async write(data: Uint8Array, pos: number): Promise<void> {
+  write(data: Uint8Array, pos: number): void {
     if (data.length === 0) return;
     const cap = this.window.length;
     if (this.ranges.length > 0 && pos < this.base) {
       // Behind the window (a tail going into an older partly used block): write it directly,
       // keeping any part that reaches into the window.
       const before = Math.min(data.length, this.base - pos);
-      await this.writeOut(data.subarray(0, before), pos);
-      if (before < data.length) await this.write(data.subarray(before), this.base);
+      this.writeOut(data.subarray(0, before), pos);
+      if (before < data.length) this.write(data.subarray(before), this.base);
       return;
     }
-    if (this.ranges.length > 0 && pos + data.length > this.base + cap) await this.flush();
+    if (this.ranges.length > 0 && pos + data.length > this.base + cap) this.flush();
     if (this.ranges.length === 0) {
       if (data.length >= cap) {
-        await this.writeOut(data, pos);
+        this.writeOut(data, pos);
         return;
       }
       this.base = pos;
@@ -56,7 +56,7 @@ export class WriteCombiner {
     }
   }
 
-  async flush(): Promise<void> {
+  flush(): void {
     if (this.ranges.length === 0) return;
     const ranges = this.ranges;
     if (!this.sorted) ranges.sort((a, b) => a[0] - b[0]);
@@ -69,15 +69,15 @@ export class WriteCombiner {
         end = r[1];
         continue;
       }
-      await this.writeOut(this.window.subarray(start, end), this.base + start);
+      this.writeOut(this.window.subarray(start, end), this.base + start);
       if (r) [start, end] = r;
     }
   }
 
-  private async writeOut(data: Uint8Array, pos: number): Promise<void> {
+  private writeOut(data: Uint8Array, pos: number): void {
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, pos + done);
+      const bytesWritten = writeSync(this.fd, data, done, data.length - done, pos + done);
       if (bytesWritten <= 0) throw new Error(`short write at byte ${pos + done}`);
       done += bytesWritten;
     }

@@ -2,9 +2,9 @@
 // symlinks, indirect blocks, inode tables, cylinder groups, the summary area and every copy of
 // the superblock into a temporary file that is renamed into place when complete.
 
-import { open } from 'node:fs/promises';
+import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import type { StagedTree } from '../stage/tree.js';
-import { forEachChunk } from '../stage/content.js';
+import { forEachChunkSync } from '../stage/content.js';
 import { writeAtomically } from '../util/atomic.js';
 import { UsageError } from '../util/errors.js';
 import { CSUM_SIZE, DINODE_SIZE, NDADDR, SBOFF } from './constants.js';
@@ -17,7 +17,6 @@ import { planTree, sectorsOf, type PlanNode, type TreePlan } from './plan.js';
 import { chooseSizing } from './sizing.js';
 import { emptyCsum, encodeCsum, encodeSuperblock, superblockFor, type Csum } from './superblock.js';
 import { WriteCombiner } from './write-combiner.js';
-import { SmallFileReadAhead } from './read-ahead.js';
 import type { FragAllocator } from './allocator.js';
 
 export interface UfsOptions {
@@ -82,15 +81,18 @@ export async function writeUfsImage(tree: StagedTree, outPath: string, opts: Ufs
   const frags = sizing.frags;
 
   return writeAtomically(outPath, async (tmp) => {
-    const fh = await open(tmp, 'w');
+    // Synchronous I/O from here on: the writer's inner loop is thousands of small reads and
+    // writes, and with the proto in the page cache a thread-pool round trip per call costs more
+    // than the copy itself.
+    const fd = openSync(tmp, 'w');
     try {
-      await fh.truncate(sizing.imageBytes);
-      const comb = new WriteCombiner(fh);
-      await writeContents(plan, g, comb, opts.onProgress);
-      await writeInodeTables(plan, g, comb);
-      const cstotal = await writeCylinderGroups(plan, g, frags, opts.time, comb);
-      await writeSuperblocks(g, encodeSuperblock(superblockFor(g, { time: opts.time, cstotal, largeFiles: plan.largeFiles })), comb);
-      await comb.flush();
+      ftruncateSync(fd, sizing.imageBytes);
+      const comb = new WriteCombiner(fd);
+      writeContents(plan, g, comb, opts.onProgress);
+      writeInodeTables(plan, g, comb);
+      const cstotal = writeCylinderGroups(plan, g, frags, opts.time, comb);
+      writeSuperblocks(g, encodeSuperblock(superblockFor(g, { time: opts.time, cstotal, largeFiles: plan.largeFiles })), comb);
+      comb.flush();
       return {
         sizeBytes: sizing.imageBytes,
         fsSizeBytes: g.size * g.fsize,
@@ -104,13 +106,13 @@ export async function writeUfsImage(tree: StagedTree, outPath: string, opts: Ufs
         fsTime: opts.time,
       };
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   });
 }
 
 /** Write `data` (a node's content from logical byte `offset`) to the node's blocks. */
-async function writeMapped(node: PlanNode, g: UfsGeometry, data: Uint8Array, offset: number, comb: WriteCombiner): Promise<void> {
+function writeMapped(node: PlanNode, g: UfsGeometry, data: Uint8Array, offset: number, comb: WriteCombiner): void {
   let done = 0;
   while (done < data.length) {
     const pos = offset + done;
@@ -123,10 +125,10 @@ async function writeMapped(node: PlanNode, g: UfsGeometry, data: Uint8Array, off
       last++;
       len += Math.min(g.bsize, data.length - done - len);
     }
-    await comb.write(data.subarray(done, done + len), node.addrs[lbn] * g.fsize + within);
+    comb.write(data.subarray(done, done + len), node.addrs[lbn] * g.fsize + within);
     done += len;
   }
-  if (offset + data.length === node.size) await padLastBlock(node, g, comb);
+  if (offset + data.length === node.size) padLastBlock(node, g, comb);
 }
 
 const ZEROS = Buffer.alloc(8192);
@@ -136,12 +138,12 @@ const ZEROS = Buffer.alloc(8192);
  * its last block when it has indirect blocks). Those bytes belong to the node alone; writing them
  * keeps consecutive small files byte-contiguous, so their writes merge.
  */
-async function padLastBlock(node: PlanNode, g: UfsGeometry, comb: WriteCombiner): Promise<void> {
+function padLastBlock(node: PlanNode, g: UfsGeometry, comb: WriteCombiner): void {
   if (node.size === 0) return;
   const lbn = node.nblocks - 1;
   const used = node.size - lbn * g.bsize;
   const storage = node.nblocks > NDADDR ? g.bsize : Math.ceil(used / g.fsize) * g.fsize;
-  if (storage > used) await comb.write(ZEROS.subarray(0, storage - used), node.addrs[lbn] * g.fsize + used);
+  if (storage > used) comb.write(ZEROS.subarray(0, storage - used), node.addrs[lbn] * g.fsize + used);
 }
 
 function indirectBlock(g: UfsGeometry, pointers: ArrayLike<number>): Buffer {
@@ -156,42 +158,36 @@ function directoryBytes(node: PlanNode, g: UfsGeometry): Buffer {
   return encodeDirectory(node.ino, parentIno, node.children!.map((c) => ({ ino: c.node.ino, name: c.name })));
 }
 
-async function writeContents(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner, onProgress?: (done: number, total: number) => void): Promise<void> {
+function writeContents(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner, onProgress?: (done: number, total: number) => void): void {
   let total = 0;
   for (const node of plan.nodes) if (node.kind === 'file' || node.kind === 'dir' || node.kind === 'symlink') total += node.size;
   let done = 0;
   const report = () => onProgress?.(done, total);
   const chunkBuffer = Buffer.allocUnsafe(1 << 20);
-  const readAhead = new SmallFileReadAhead(plan.nodes);
-  for (let i = 0; i < plan.nodes.length; i++) {
-    const node = plan.nodes[i];
-    readAhead.advance(i);
-    if (readAhead.isSmall(node)) {
-      await writeMapped(node, g, await readAhead.take(node), 0, comb);
-      done += node.size;
-    } else if (node.kind === 'file' && node.size > 0) {
-      await forEachChunk(node.entry.source!, node.size, async (chunk, off) => {
-        await writeMapped(node, g, chunk, off, comb);
+  for (const node of plan.nodes) {
+    if (node.kind === 'file' && node.size > 0) {
+      forEachChunkSync(node.entry.source!, node.size, (chunk, off) => {
+        writeMapped(node, g, chunk, off, comb);
         done += chunk.length;
         report();
       }, chunkBuffer);
     } else if (node.kind === 'dir') {
-      await writeMapped(node, g, directoryBytes(node, g), 0, comb);
+      writeMapped(node, g, directoryBytes(node, g), 0, comb);
       done += node.size;
     } else if (node.kind === 'symlink') {
-      await writeMapped(node, g, node.symlinkTarget!, 0, comb);
+      writeMapped(node, g, node.symlinkTarget!, 0, comb);
       done += node.size;
     }
     if (node.single) {
       const singleEnd = Math.min(node.nblocks, NDADDR + g.nindir);
-      await comb.write(indirectBlock(g, node.addrs.subarray(NDADDR, singleEnd)), node.single * g.fsize);
+      comb.write(indirectBlock(g, node.addrs.subarray(NDADDR, singleEnd)), node.single * g.fsize);
     }
     if (node.double) {
-      await comb.write(indirectBlock(g, node.level1), node.double * g.fsize);
+      comb.write(indirectBlock(g, node.level1), node.double * g.fsize);
       const base = NDADDR + g.nindir;
       for (let k = 0; k < node.level1.length; k++) {
         const start = base + k * g.nindir;
-        await comb.write(indirectBlock(g, node.addrs.subarray(start, Math.min(node.nblocks, start + g.nindir))), node.level1[k] * g.fsize);
+        comb.write(indirectBlock(g, node.addrs.subarray(start, Math.min(node.nblocks, start + g.nindir))), node.level1[k] * g.fsize);
       }
     }
     report();
@@ -219,7 +215,7 @@ function diskInodeOf(node: PlanNode, g: UfsGeometry): DiskInode {
   return di;
 }
 
-async function writeInodeTables(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner): Promise<void> {
+function writeInodeTables(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner): void {
   const byCg = new Map<number, PlanNode[]>();
   for (const node of plan.nodes) {
     const c = g.itog(node.ino);
@@ -231,11 +227,11 @@ async function writeInodeTables(plan: TreePlan, g: UfsGeometry, comb: WriteCombi
   for (const c of [...byCg.keys()].sort((a, b) => a - b)) {
     const table = Buffer.alloc(g.ipg * DINODE_SIZE);
     for (const node of byCg.get(c)!) encodeInode(table, (node.ino % g.ipg) * DINODE_SIZE, diskInodeOf(node, g));
-    await comb.write(table, g.cgImin(c) * g.fsize);
+    comb.write(table, g.cgImin(c) * g.fsize);
   }
 }
 
-async function writeCylinderGroups(plan: TreePlan, g: UfsGeometry, frags: FragAllocator, time: number, comb: WriteCombiner): Promise<Csum> {
+function writeCylinderGroups(plan: TreePlan, g: UfsGeometry, frags: FragAllocator, time: number, comb: WriteCombiner): Csum {
   const inodeMaps = Array.from({ length: g.ncg }, () => new Uint8Array(Math.ceil(g.ipg / 8)));
   const ndir = new Int32Array(g.ncg);
   const iused = new Int32Array(g.ncg);
@@ -258,19 +254,19 @@ async function writeCylinderGroups(plan: TreePlan, g: UfsGeometry, frags: FragAl
     const s = summarizeFreeMap(g, ndblk, freeMap);
     const cs: Csum = { ndir: ndir[c], nbfree: s.nbfree, nifree: g.ipg - iused[c], nffree: s.nffree };
     const header = cgHeaderFor(g, c, time, cs, s.frsum);
-    await comb.write(encodeCg(g, header, { blktot: s.blktot, blks: s.blks, inodeMap: inodeMaps[c], freeMap }), g.cgTod(c) * g.fsize);
+    comb.write(encodeCg(g, header, { blktot: s.blktot, blks: s.blks, inodeMap: inodeMaps[c], freeMap }), g.cgTod(c) * g.fsize);
     encodeCsum(csArea, c * CSUM_SIZE, cs);
     cstotal.ndir += cs.ndir;
     cstotal.nbfree += cs.nbfree;
     cstotal.nifree += cs.nifree;
     cstotal.nffree += cs.nffree;
   }
-  await comb.write(csArea, g.csaddr * g.fsize);
+  comb.write(csArea, g.csaddr * g.fsize);
   return cstotal;
 }
 
 /** The primary superblock and an identical backup in every cylinder group. */
-async function writeSuperblocks(g: UfsGeometry, sb: Buffer, comb: WriteCombiner): Promise<void> {
-  await comb.write(sb, SBOFF);
-  for (let c = 0; c < g.ncg; c++) await comb.write(sb, g.cgSblock(c) * g.fsize);
+function writeSuperblocks(g: UfsGeometry, sb: Buffer, comb: WriteCombiner): void {
+  comb.write(sb, SBOFF);
+  for (let c = 0; c < g.ncg; c++) comb.write(sb, g.cgSblock(c) * g.fsize);
 }
