@@ -1,8 +1,8 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants } from 'node:zlib';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { which } from '../util/which.js';
 
 export interface GzipResult {
@@ -18,11 +18,29 @@ export interface GzipResult {
 export async function gzipFile(input: string, output: string, level: number): Promise<GzipResult> {
   const pigz = await which('pigz');
   if (pigz) {
-    // pigz writes the file itself: no bytes pass through this process.
-    await execa(pigz, [`-${level}`, '-n', '-m', '-c', input], { stdout: { file: output } });
+    // pigz writes straight into the output file's descriptor: no bytes pass through this process.
+    const fd = openSync(output, 'w');
+    try {
+      await runToFd(pigz, [`-${level}`, '-n', '-m', '-c', input], fd);
+    } finally {
+      closeSync(fd);
+    }
     return { tool: 'pigz', bytes: (await stat(output)).size };
   }
   const out = createWriteStream(output);
   await pipeline(createReadStream(input, { highWaterMark: 1 << 20 }), createGzip({ level, chunkSize: 1 << 16, strategy: constants.Z_DEFAULT_STRATEGY }), out);
   return { tool: 'node-zlib', bytes: out.bytesWritten };
+}
+
+/** Run a program with its stdout on an open file descriptor; reject with its stderr on failure. */
+function runToFd(program: string, args: string[], fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited with ${code}: ${stderr.trim()}`))));
+  });
 }

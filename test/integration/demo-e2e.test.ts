@@ -10,6 +10,7 @@ import { resolveProfile } from '../../src/profile/resolve.js';
 import { readDirTree } from '../../src/proto/dir-reader.js';
 import { listUfs } from '../../src/ufs/index.js';
 import { gunzipSync } from 'node:zlib';
+import { bootWithQemuLoader, TESTKERNEL_EXIT_OK } from '../support/testkernel.js';
 
 // The whole product on the demo workspace: compose the ISO, then boot it with `compose boot-test`
 // under BIOS and UEFI, as a CD and as a disk, and check what the stand-in kernel saw against the
@@ -55,6 +56,21 @@ describe('the demo image', () => {
       expect([e!.uid, e!.gid], m.path).toEqual([m.uid, m.gid]);
       if (m.type === 'file') expect(e!.sha256, m.path).toBe(m.sha256);
     }
+  });
+
+  it('boots with QEMU -kernel and the uncompressed UFS image: the kernel lists the root directory of the manifest', async () => {
+    const manifest = JSON.parse(await readFile(join(out, 'demo.manifest.json'), 'utf8'));
+    const top = manifest.entries.map((e: { path: string }) => e.path).filter((p: string) => !p.includes('/')).sort();
+    const listing = await listUfs(join(out, 'demo.ufs'), { hash: false });
+    const r = await bootWithQemuLoader({ kernel: TESTKERNEL.unix, append: '-B console=ttya', modules: [{ path: join(out, 'demo.ufs'), args: 'type=rootfs' }], logFile: join(out, 'qemu-kernel.log') });
+    expect(r.exitCode, r.log).toBe(TESTKERNEL_EXIT_OK);
+    const ufs = r.report.modules[0].ufs!;
+    expect(ufs.stateOk).toBe(true);
+    expect(ufs.complete).toBe(true);
+    const names = ufs.rootEntries.map((e) => e.name).filter((n) => n !== '.' && n !== '..').sort();
+    expect(names).toEqual(top);
+    // The inode numbers the kernel read are the ones our reader finds.
+    for (const e of ufs.rootEntries.filter((x) => x.name !== '.' && x.name !== '..')) expect(e.ino, e.name).toBe(listing.find((l) => l.path === e.name)!.ino);
   });
 
   it('compose inspect lists the image like the manifest and its checker flags a corrupted copy', async () => {
