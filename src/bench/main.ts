@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   const ours = join(work, 'ours.ufs');
   const runs: Array<{ stageSeconds: number; writeSeconds: number; peakRssMiB: number; imageBytes: number; entries: number }> = [];
   for (let i = 0; i < RUNS; i++) {
+    await rm(ours, { force: true });
     await execa('sync');
     const child = await execa('node', [join(PROJECT_ROOT, 'dist/bench/ufs-writer-run.js'), treeRoot, ours]);
     runs.push(JSON.parse(String(child.stdout)));
