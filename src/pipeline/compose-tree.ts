@@ -89,6 +89,9 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     if (!tree.get(LAUNCHER_PATH)) {
       throw new InputError(`profile ${profile.name} runs the launcher but no overlay provides /${LAUNCHER_PATH}; add the "pureboot" overlay to the profile's overlays`);
     }
+    // A checkout does not keep exact modes (git knows only 0644 and 0755, and the umask applies):
+    // the launcher is installed like illumos installs its programs.
+    tree.get(LAUNCHER_PATH)!.mode = 0o555;
     if (inittab === undefined) reporter.warn('the proto area has no etc/inittab; writing one with the standard illumos entries');
     placed.add(putGeneratedFile(tree, 'etc/inittab', launcherInittab(inittab), 'inittab', mtime, tree.get('etc/inittab')?.mode ?? 0o644));
     placed.add(putGeneratedFile(tree, LAUNCHER_CONF_PATH, launcherConfig(profile, !!opts.testMode), 'launcher.conf', mtime));
