@@ -11,6 +11,8 @@ APT_PACKAGES=(
   busybox-static cpio             # the Linux reader's initramfs
   pigz                            # parallel gzip for the boot_archive
   sleuthkit makefs e2fsprogs      # independent readers and benchmark peers
+  libxml2-utils                   # xmllint, to validate generated SMF profiles in tests
+  time                            # GNU time, for the benchmark's peak RSS figures
   gcc binutils make               # the stand-in test kernel
 )
 

@@ -13,6 +13,8 @@ import { formatBytes } from '../util/size.js';
 import { printJson, reportFailure } from './output.js';
 import { printPlan } from './print-plan.js';
 import type { BootloaderChoice } from '../iso/index.js';
+import type { SmfBuildOptions } from '../smf/options.js';
+import { writeDemoAdjunct } from '../demo/demo-adjunct.js';
 import { registerBootTest } from './boot-test-command.js';
 import { registerInspect } from './inspect-command.js';
 import { registerDiff, registerReport } from './report-command.js';
@@ -22,7 +24,8 @@ interface CommonOpts {
   json?: boolean;
 }
 
-interface BuildOpts extends CommonOpts {
+interface BuildOpts extends CommonOpts, SmfBuildOptions {
+  adjunct: string[];
   profile: string;
   out: string;
   format: string;
@@ -32,6 +35,15 @@ interface BuildOpts extends CommonOpts {
   reportUnused?: boolean;
   bootloader?: BootloaderChoice;
   dryRun?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The adjunct and smf options as the pipeline takes them. */
+function smfOpts(o: BuildOpts): SmfBuildOptions & { adjuncts: string[] } {
+  return { adjuncts: o.adjunct, repository: o.repository, rootPasswordHash: o.rootPasswordHash, allowEmptyRootPassword: o.allowEmptyRootPassword, sshKey: o.sshKey };
 }
 
 /** The manifest options as the pipeline takes them (commander turns --no-manifests into false). */
@@ -60,6 +72,11 @@ function program(): Command {
     .option('--state-from <root>', 'copy the kernel state files (name_to_major, driver_aliases, ...) from this illumos root')
     .option('--manifests <dir>', 'IPS package manifests (*.p5m, *.mf) giving owners, modes and driver entries (found by itself in a gate workspace)')
     .option('--no-manifests', 'do not use package manifests, even in a gate workspace')
+    .option('--adjunct <dir|tarball>', 'a tree laid over the proto area first, with what illumos-gate does not build (libxml2, zlib, OpenSSL...); repeat for several', collect, [])
+    .option('--repository <file>', "smf profiles: start from this SMF repository.db (copied from a booted image) instead of the proto's seed")
+    .option('--root-password-hash <hash>', "smf profiles: root's password hash for etc/shadow ($6$..., $5$..., $2b$..., NP or *LK*; in single quotes)")
+    .option('--allow-empty-root-password', 'smf profiles: keep the empty root password illumos-gate ships (test images only)')
+    .option('--ssh-key <file>', "smf profiles: install this public key as root's authorized_keys (the image needs sshd)")
     .option('--test-mode', 'the image powers itself off after printing COMPOSE-BOOT-OK (for boot tests)')
     .option('--report-unused', 'with closure pruning, list shared libraries that nothing kept uses')
     .option('-n, --dry-run', 'show what would be built (like "compose plan") and write nothing')
@@ -70,13 +87,13 @@ function program(): Command {
       const epoch = sourceDateEpoch();
       const profile = resolveProfile(o.profile);
       if (o.dryRun) {
-        const p = await plan({ proto, profile, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, epoch, reporter });
+        const p = await plan({ proto, profile, stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, epoch, reporter });
         if (o.json) printJson(p);
         else printPlan(p);
         return;
       }
       const formats = parseFormats(o.format);
-      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, bootloader: o.bootloader, epoch, reporter });
+      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, bootloader: o.bootloader, epoch, reporter });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);
       else {
@@ -98,11 +115,16 @@ function program(): Command {
     .option('--state-from <root>', 'as for build')
     .option('--manifests <dir>', 'as for build')
     .option('--no-manifests', 'as for build')
+    .option('--adjunct <dir|tarball>', 'as for build', collect, [])
+    .option('--repository <file>', 'as for build')
+    .option('--root-password-hash <hash>', 'as for build')
+    .option('--allow-empty-root-password', 'as for build')
+    .option('--ssh-key <file>', 'as for build')
     .addOption(quiet)
     .addOption(json)
     .action(async (proto: string, o: BuildOpts) => {
       const reporter = makeReporter({ quiet: o.quiet });
-      const p = await plan({ proto, profile: resolveProfile(o.profile), stateFrom: o.stateFrom, ...manifestOpts(o), epoch: sourceDateEpoch(), reporter });
+      const p = await plan({ proto, profile: resolveProfile(o.profile), stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), epoch: sourceDateEpoch(), reporter });
       if (o.json) printJson(p);
       else printPlan(p);
     });
@@ -124,10 +146,16 @@ function program(): Command {
     .argument('<dir>', 'workspace directory to create')
     .option('--kernel <file>', 'the stand-in kernel to install as platform/i86pc/kernel/amd64/unix (default: build/testkernel/unix)')
     .option('--force', 'replace the directory if it is not empty')
+    .option('--adjunct <dir>', 'also write a demo adjunct (stand-in libxml2, zlib, OpenSSL and sshd) to this directory, for the smf profile')
     .addOption(quiet)
-    .action(async (dir: string, o: { kernel?: string; force?: boolean; quiet?: boolean }) => {
+    .action(async (dir: string, o: { kernel?: string; force?: boolean; quiet?: boolean; adjunct?: string }) => {
       const r = await writeDemoWorkspace(dir, { kernel: o.kernel, force: o.force, mtime: sourceDateEpoch() });
-      makeReporter({ quiet: o.quiet }).note(`wrote demo proto area ${r.root} (${r.files} files and links) and manifests in ${r.manifests}; profile ${r.profile}`);
+      const reporter = makeReporter({ quiet: o.quiet });
+      if (o.adjunct) {
+        const a = await writeDemoAdjunct(o.adjunct, { force: o.force, mtime: sourceDateEpoch() });
+        reporter.note(`wrote demo adjunct ${a.root} (${a.files} files and links)`);
+      }
+      reporter.note(`wrote demo proto area ${r.root} (${r.files} files and links) and manifests in ${r.manifests}; profile ${r.profile}`);
     });
 
   registerInspect(cli);

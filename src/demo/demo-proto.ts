@@ -6,6 +6,8 @@ import { InputError, UsageError } from '../util/errors.js';
 import { PROJECT_ROOT } from '../util/project.js';
 import { ILLUMOS_INITTAB } from './inittab.js';
 import { DEMO_MANIFESTS, DEMO_TRANSFORMS } from './demo-manifests.js';
+import { SMF_DEMO_FILES, SMF_DEMO_SYMLINKS } from './demo-adjunct.js';
+import { buildSyntheticElf } from '../elf/write-synthetic.js';
 
 // A small synthetic proto area shaped like proto/root_i386 from an illumos-gate build, for the
 // demo and the tests on machines that have no illumos build. Binaries are stand-ins (their bytes
@@ -31,6 +33,7 @@ interface DemoFile {
   mode: number;
   /** Literal content; otherwise deterministic filler of `size` bytes. */
   text?: string;
+  data?: Buffer;
   size?: number;
   copyFrom?: string;
 }
@@ -99,8 +102,11 @@ function demoFiles(kernel: string): DemoFile[] {
   files.push({ path: 'sbin/uadmin', mode: 0o555, size: 12_000 });
   files.push({ path: 'etc/fs/ufs/mount', mode: 0o555, size: 30_000 });
   files.push({ path: 'lib/ld.so.1', mode: 0o755, size: 400_000 });
-  files.push({ path: 'lib/svc/bin/svc.startd', mode: 0o555, size: 300_000 });
-  files.push({ path: 'lib/svc/bin/svc.configd', mode: 0o555, size: 200_000 });
+  // SMF's programs are small real ELF objects that need what the gate does not build (libxml2,
+  // zlib), so the smf profile's library check has something to find, or to miss without the
+  // demo adjunct. Like the gate's: svc.startd (via libbe) and svccfg need both.
+  files.push({ path: 'lib/svc/bin/svc.startd', mode: 0o555, data: buildSyntheticElf({ type: 'exec', needed: ['libxml2.so.2', 'libz.so.1'] }) });
+  files.push({ path: 'lib/svc/bin/svc.configd', mode: 0o555, data: buildSyntheticElf({ type: 'exec', needed: [] }) });
   for (const l of LIBS) {
     files.push({ path: `lib/${l}`, mode: 0o755, size: 50_000 + l.length * 4_999 });
     files.push({ path: `lib/amd64/${l}`, mode: 0o755, size: 60_000 + l.length * 4_999 });
@@ -108,12 +114,14 @@ function demoFiles(kernel: string): DemoFile[] {
   files.push({ path: 'usr/share/man/man1/ls.1', mode: 0o444, text: '.TH LS 1\n.SH NAME\nls \\- list directory contents\n' });
   files.push({ path: 'usr/share/lib/zoneinfo/UTC', mode: 0o644, size: 118 });
   files.push({ path: 'var/adm/utmpx', mode: 0o644, text: '' });
+  files.push(...SMF_DEMO_FILES);
   return files;
 }
 
 const SYMLINKS: Array<[string, string]> = [
   ['bin', './usr/bin'],
   ['lib/64', 'amd64'],
+  ['usr/lib/64', 'amd64'],
   ['usr/lib/libc.so.1', '../../lib/libc.so.1'],
   ['usr/lib/amd64/libc.so.1', '../../../lib/amd64/libc.so.1'],
   ['sbin/sh', '../usr/bin/i86/ksh93'],
@@ -121,6 +129,7 @@ const SYMLINKS: Array<[string, string]> = [
   ['dev/stdin', './fd/0'],
   ['dev/stdout', './fd/1'],
   ['dev/stderr', './fd/2'],
+  ...SMF_DEMO_SYMLINKS,
 ];
 
 /** Hardlinks the gate installs: isaexec shared by the ksh93 names. */
@@ -179,7 +188,7 @@ async function writeDemoProto(root: string, kernel: string, mtimeOpt?: number): 
     const dest = join(root, f.path);
     await mkdir(dirname(dest), { recursive: true });
     if (f.copyFrom) await copyFile(f.copyFrom, dest);
-    else await writeFile(dest, f.text !== undefined ? f.text : filler(f.path, f.size ?? 0));
+    else await writeFile(dest, f.data ?? (f.text !== undefined ? f.text : filler(f.path, f.size ?? 0)));
     await chmod(dest, f.mode);
     await utimes(dest, mtime, mtime);
   }

@@ -7,6 +7,7 @@ import { writeTar } from '../emit/tar.js';
 import { readManifestFile } from '../report/manifest-file.js';
 import { summarizeAgainstPrevious } from '../report/summary.js';
 import { existsSync } from 'node:fs';
+import type { SmfBuildOptions } from '../smf/options.js';
 import { emitBootOutputs, type BootOutputs } from './emit-boot.js';
 import type { BootloaderChoice } from '../iso/index.js';
 import type { Reporter } from '../util/progress.js';
@@ -15,7 +16,8 @@ import { composeTree, type ComposedTree } from './compose-tree.js';
 import type { Format } from './formats.js';
 import { summarizeTree, type TreeSummary } from './summary.js';
 
-export interface BuildOptions {
+export interface BuildOptions extends SmfBuildOptions {
+  adjuncts?: string[];
   proto: string;
   profile: Profile;
   out: string;

@@ -4,7 +4,11 @@ import { stageProto } from '../proto/stage-proto.js';
 import type { StagedTree } from '../stage/tree.js';
 import { applyOverlays } from '../overlay/apply-overlays.js';
 import { putGeneratedFile } from '../overlay/generated.js';
-import { LAUNCHER_PATH, hasStartdEntry, launcherInittab } from '../overlay/inittab.js';
+import { LAUNCHER_PATH, launcherInittab } from '../overlay/inittab.js';
+import { applyAdjuncts, type AdjunctResult } from '../adjunct/apply-adjuncts.js';
+import { checkSmfOptions, type SmfBuildOptions } from '../smf/options.js';
+import { composeSmfImage } from '../smf/compose-smf.js';
+import { checkSmfImage } from '../smf/check-smf.js';
 import { LAUNCHER_CONF_PATH, STARTUP_PATH, launcherConfig, startupScript } from '../overlay/launcher-config.js';
 import { addMountPoints } from '../overlay/mountpoints.js';
 import { copyStateFrom, type StateCopy } from '../overlay/state-from.js';
@@ -22,8 +26,10 @@ import { addDevLinks } from '../devlinks/add-dev-links.js';
 import { InputError } from '../util/errors.js';
 import type { Reporter } from '../util/progress.js';
 
-export interface ComposeTreeOptions {
+export interface ComposeTreeOptions extends SmfBuildOptions {
   proto: string;
+  /** Trees laid over the proto area before anything else (what illumos-gate does not build). */
+  adjuncts?: string[];
   profile: Profile;
   stateFrom?: string;
   /** A directory of IPS manifests; found by itself when the proto lies in a gate workspace. */
@@ -50,6 +56,7 @@ export interface ComposedTree {
   manifests?: { dir: string; actions: number; metadata: MetadataResult; drivers: number; warnings: string[] };
   /** Paths the overlays and generators placed. */
   placed: string[];
+  adjuncts?: AdjunctResult;
 }
 
 const STATE_FILES = ['etc/name_to_major', 'etc/driver_aliases', 'etc/driver_classes', 'etc/minor_perm', 'etc/security/device_policy', 'etc/security/extra_privs', 'etc/devlink.tab', 'etc/path_to_inst'];
@@ -67,11 +74,14 @@ function readInittab(tree: StagedTree): string | undefined {
  */
 export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTree> {
   const { profile, reporter } = opts;
+  checkSmfOptions(profile, opts);
   const input = await locateProto(opts.proto);
   if (input.kind === 'dir' && input.root !== input.given && !input.given.endsWith('root_i386')) reporter.note(`using proto area ${input.root}`);
   const tree = await stageProto(input, { mtime: opts.epoch, reporter });
   const protoEntries = tree.size - 1;
   const mtime = opts.epoch ?? tree.root.mtime;
+  const adjuncts = opts.adjuncts?.length ? await applyAdjuncts(tree, opts.adjuncts, { mtime: opts.epoch, reporter }) : undefined;
+  const adjunctPaths = new Set(adjuncts?.paths ?? []);
 
   let manifestsDir = opts.manifests;
   if (!manifestsDir && !opts.noManifests && input.kind === 'dir') {
@@ -97,8 +107,9 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     placed.add(putGeneratedFile(tree, LAUNCHER_CONF_PATH, launcherConfig(profile, !!opts.testMode), 'launcher.conf', mtime));
     const startup = startupScript(profile);
     if (startup) placed.add(putGeneratedFile(tree, STARTUP_PATH, startup, 'startup', mtime, 0o755));
-  } else if (inittab === undefined || !hasStartdEntry(inittab)) {
-    throw new InputError(`profile ${profile.name} boots through SMF but the proto's etc/inittab has no "smf" entry starting svc.startd`);
+  } else {
+    const smf = { repository: opts.repository, rootPasswordHash: opts.rootPasswordHash, allowEmptyRootPassword: opts.allowEmptyRootPassword, sshKey: opts.sshKey };
+    for (const p of await composeSmfImage(tree, profile, { ...smf, testMode: opts.testMode, mtime, reporter })) placed.add(p);
   }
 
   let copies: StateCopy[] = [];
@@ -116,6 +127,7 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     for (const n of closureNotes(c, !!opts.reportUnused)) reporter.note(n);
     pruned = { removed: denied.removed + c.removed, removedBytes: denied.removedBytes + c.removedBytes };
   } else pruned = pruneByGlobs(tree, profile.include, profile.exclude, placed);
+  if (profile.init.mode === 'smf') await checkSmfImage(tree, profile, { sshKey: opts.sshKey !== undefined, reporter });
 
   // Kernel state files and metadata come after pruning: drivers pruned away leave no lines.
   let state: StateResult | undefined;
@@ -125,7 +137,7 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     for (const p of writeStateFiles(tree, state, mtime).written) placed.add(p);
     const metadata = await applyManifestMetadata(tree, manifestSet, { reporter });
     // Only proto entries count as "not mentioned"; what the tool placed has no package.
-    metadata.unmentioned = metadata.unmentioned.filter((p) => !placed.has(p));
+    metadata.unmentioned = metadata.unmentioned.filter((p) => !placed.has(p) && !adjunctPaths.has(p));
     for (const w of state.warnings) reporter.warn(w);
     manifests = { dir: manifestSet.dir, actions: manifestSet.actions.length, metadata, drivers: state.drivers.length, warnings: state.warnings };
   }
@@ -137,5 +149,5 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     if (state?.details.some((d) => d.path === path && d.source === 'manifests')) return { path, source: 'manifests' as const, from: manifestSet!.dir };
     return { path, source: tree.get(path) ? ('proto' as const) : ('missing' as const) };
   });
-  return { input, tree, protoEntries, pruned, stateFiles, manifests, placed: [...placed].sort() };
+  return { input, tree, protoEntries, pruned, stateFiles, manifests, placed: [...placed].sort(), adjuncts };
 }

@@ -1,6 +1,7 @@
 import type { Profile } from '../profile/schema.js';
 import type { Reporter } from '../util/progress.js';
 import { composeTree } from './compose-tree.js';
+import type { SmfBuildOptions } from '../smf/options.js';
 import { protoLabel } from './build.js';
 import { summarizeTree, type TreeSummary } from './summary.js';
 
@@ -16,7 +17,7 @@ export interface PlanResult {
 }
 
 /** What a build would produce, without writing anything. */
-export async function plan(opts: { proto: string; profile: Profile; stateFrom?: string; manifests?: string; noManifests?: boolean; testMode?: boolean; reportUnused?: boolean; epoch?: number; reporter: Reporter }): Promise<PlanResult> {
+export async function plan(opts: SmfBuildOptions & { adjuncts?: string[]; proto: string; profile: Profile; stateFrom?: string; manifests?: string; noManifests?: boolean; testMode?: boolean; reportUnused?: boolean; epoch?: number; reporter: Reporter }): Promise<PlanResult> {
   const c = await composeTree(opts);
   const m = c.manifests;
   return {

@@ -5,6 +5,7 @@ import { OVERLAYS_DIR } from '../util/project.js';
 import { parseSize } from '../util/size.js';
 import { loadProfileChain, type LoadedProfileFile } from './load.js';
 import type { Profile } from './schema.js';
+import { defaultSmfSettings, mergeSmfSettings } from '../smf/settings.js';
 
 /**
  * Where an overlay reference points: a path relative to the profile that names it, or else a
@@ -50,6 +51,7 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     ramdisk: { size: 'auto', freePercent: 10, nbpi: 16384, lostAndFound: false },
     archive: { format: 'ufs', gzipLevel: 9 },
     iso: { volumeId: 'illumos', bootloader: 'auto' },
+    smf: defaultSmfSettings(),
   };
   for (const { file, data: d } of [...chain].reverse()) {
     if (d.description !== undefined) p.description = d.description;
@@ -77,6 +79,7 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     if (d.archive?.gzip_level !== undefined) p.archive.gzipLevel = d.archive.gzip_level;
     if (d.iso?.volume_id !== undefined) p.iso.volumeId = d.iso.volume_id;
     if (d.iso?.bootloader !== undefined) p.iso.bootloader = d.iso.bootloader;
+    if (d.smf) mergeSmfSettings(p.smf, d.smf, file);
     if (d.ramdisk) {
       if (d.ramdisk.size !== undefined) {
         p.ramdisk.size = d.ramdisk.size === 'auto' ? 'auto' : parseSize(d.ramdisk.size);

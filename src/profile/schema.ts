@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { smfFileSchema, type SmfSettings } from '../smf/settings.js';
 
 // The profile file format. Every key is optional in a file; defaults are applied once the
 // `extends` chain is merged (see resolve.ts). Unknown keys are errors.
@@ -55,6 +56,8 @@ export const profileFileSchema = z.strictObject({
       lost_and_found: z.boolean().optional(),
     })
     .optional(),
+  // Settings for images that boot through svc.startd (init.mode smf); see src/smf/settings.ts.
+  smf: smfFileSchema.optional(),
 });
 
 export type ProfileFile = z.infer<typeof profileFileSchema>;
@@ -81,4 +84,6 @@ export interface Profile {
   /** The boot_archive: a UFS image is the only format that can be the root; hsfs and cpio are module archives. */
   archive: { format: 'ufs' | 'hsfs' | 'cpio'; gzipLevel: number };
   iso: { volumeId: string; bootloader: 'auto' | 'loader' | 'grub-legacy' | 'grub2' };
+  /** How an init.mode smf image is set up: profile links, site.xml, identity. */
+  smf: SmfSettings;
 }

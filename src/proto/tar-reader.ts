@@ -31,9 +31,9 @@ export interface TarReadOptions {
 }
 
 /** Reject member names that could land outside the extraction root. */
-function safeName(tarball: string, name: string, what = 'entry'): string {
-  if (name.startsWith('/')) throw new InputError(`${tarball}: ${what} "${name}" has an absolute path; make the tarball with relative paths (tar -C proto/root_i386 -cf x.tar .)`);
-  if (name.split('/').includes('..')) throw new InputError(`${tarball}: ${what} "${name}" has a ".." component; it would escape the proto root`);
+function safeName(label: string, name: string, what = 'entry'): string {
+  if (name.startsWith('/')) throw new InputError(`${label}: ${what} "${name}" has an absolute path; make the tarball with relative paths (tar -C <tree> -cf x.tar .)`);
+  if (name.split('/').includes('..')) throw new InputError(`${label}: ${what} "${name}" has a ".." component; it would escape the root`);
   return normalizeImagePath(name);
 }
 
@@ -43,6 +43,16 @@ function safeName(tarball: string, name: string, what = 'entry'): string {
  * root_i386/) is re-rooted there, so it gives the same model as the directory it was made from.
  */
 export async function readTarball(file: string, gzip: boolean, opts: TarReadOptions = {}): Promise<StagedTree> {
+  const raw = await readTarMembers(file, gzip, { ...opts, label: file });
+  return buildTreeFromMembers(file, reroot(file, raw), opts.mtime);
+}
+
+/**
+ * Every member of a tarball as a staged entry, in tarball order, with file contents spooled and
+ * hashed on the way. Unsafe names are rejected; `label` names the tarball in messages.
+ */
+export async function readTarMembers(file: string, gzip: boolean, opts: TarReadOptions & { label: string }): Promise<StagedEntry[]> {
+  const label = opts.label;
   const spool = new Spool();
   const raw: StagedEntry[] = [];
   const extract = tarStream.extract();
@@ -55,7 +65,7 @@ export async function readTarball(file: string, gzip: boolean, opts: TarReadOpti
         member.resume();
         continue; // pax/global headers are handled by tar-stream; other types carry no image entry
       }
-      const path = safeName(file, h.name);
+      const path = safeName(label, h.name);
       const entry: StagedEntry = { path, type, mode: (h.mode ?? 0o644) & PERM_MASK, uid: 0, gid: 0, size: 0, mtime: opts.mtime ?? Math.floor((h.mtime?.getTime() ?? 0) / 1000) };
       if (type === 'file') {
         const spoolPath = spool.allocate();
@@ -82,7 +92,7 @@ export async function readTarball(file: string, gzip: boolean, opts: TarReadOpti
           entry.target = target;
           entry.size = Buffer.byteLength(target);
         } else if (type === 'hardlink') {
-          entry.target = safeName(file, h.linkname ?? '', `hard link target of "${h.name}"`);
+          entry.target = safeName(label, h.linkname ?? '', `hard link target of "${h.name}"`);
         } else if (type === 'char' || type === 'block') {
           entry.rdev = { major: h.devmajor ?? 0, minor: h.devminor ?? 0 };
         }
@@ -98,10 +108,10 @@ export async function readTarball(file: string, gzip: boolean, opts: TarReadOpti
   } catch (e) {
     spool.dispose();
     if (e instanceof ComposeError) throw e;
-    throw new InputError(`${file} is not a readable ${gzip ? 'gzip-compressed ' : ''}tarball (${(e as Error).message}); check the file is complete`);
+    throw new InputError(`${label} is not a readable ${gzip ? 'gzip-compressed ' : ''}tarball (${(e as Error).message}); check the file is complete`);
   }
   opts.reporter?.done('reading tarball');
-  return buildTree(file, reroot(file, raw), opts.mtime);
+  return raw;
 }
 
 /** Strip a single top-level directory (e.g. root_i386/) when the proto shape sits under it. */
@@ -118,6 +128,11 @@ function reroot(file: string, raw: StagedEntry[]): StagedEntry[] {
   const candidates = [...tops].filter((t) => missingShape((p) => dirs.has(`${t}/${p}`)).length === 0);
   const prefix = candidates.includes('root_i386') ? 'root_i386' : candidates.length === 1 && tops.size === 1 ? candidates[0] : undefined;
   if (!prefix) throw new InputError(describeMissing(file, missing));
+  return stripPrefix(file, raw, prefix);
+}
+
+/** Re-root members under `prefix/` (members outside it are dropped; hard links may not leave it). */
+export function stripPrefix(label: string, raw: StagedEntry[], prefix: string): StagedEntry[] {
   const strip = (p: string) => (p === prefix ? '' : p.startsWith(`${prefix}/`) ? p.slice(prefix.length + 1) : null);
   const out: StagedEntry[] = [];
   for (const e of raw) {
@@ -126,7 +141,7 @@ function reroot(file: string, raw: StagedEntry[]): StagedEntry[] {
     const moved = { ...e, path };
     if (e.type === 'hardlink') {
       const t = strip(e.target!);
-      if (t === null) throw new InputError(`${file}: hard link "${e.path}" points at "${e.target}", outside ${prefix}/`);
+      if (t === null) throw new InputError(`${label}: hard link "${e.path}" points at "${e.target}", outside ${prefix}/`);
       moved.target = t;
     }
     out.push(moved);
@@ -134,7 +149,9 @@ function reroot(file: string, raw: StagedEntry[]): StagedEntry[] {
   return out;
 }
 
-function buildTree(file: string, raw: StagedEntry[], mtime?: number): StagedTree {
+/** A staged tree from tarball members: symlinks checked, hard links resolved and canonical. */
+export function buildTreeFromMembers(label: string, raw: StagedEntry[], mtime?: number): StagedTree {
+  const file = label;
   const rootEntry = raw.find((e) => e.path === '');
   const tree = new StagedTree(mtime ?? rootEntry?.mtime ?? 0);
   if (rootEntry) tree.root.mode = rootEntry.mode;
