@@ -6,6 +6,9 @@
 
 import { writeSync } from 'node:fs';
 
+/** Pieces at least this large bypass the window. */
+const DIRECT_WRITE_MIN = 256 << 10;
+
 export class WriteCombiner {
   private readonly window: Buffer;
   /** Image offset of window[0]. */
@@ -30,6 +33,12 @@ export class WriteCombiner {
   write(data: Uint8Array, pos: number): void {
     if (data.length === 0) return;
     const cap = this.window.length;
+    // Large pieces (chunks of big files) go straight out: gathering them would only add a copy.
+    // Every byte range is owned by one writer, so writing them before the window is safe.
+    if (data.length >= DIRECT_WRITE_MIN) {
+      this.writeOut(data, pos);
+      return;
+    }
     if (this.ranges.length > 0 && pos < this.base) {
       // Behind the window (a tail going into an older partly used block): write it directly,
       // keeping any part that reaches into the window.
