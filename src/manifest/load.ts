@@ -8,7 +8,7 @@ import { I386_DEFINES } from './macros.js';
 import { ActionSyntaxError, parseActionLine } from './parse-action.js';
 import { newReadState, readManifestLines, type ActionLine } from './read-lines.js';
 import { applyTransforms, TransformAbort, TransformError } from './transforms.js';
-import { inImageVariant } from './variants.js';
+import { IMAGE_VARIANTS, inImageVariant } from './variants.js';
 
 // Loading the package manifests of an illumos-gate workspace (usr/src/pkg/manifests/*.p5m, or
 // *.mf before 2021) as the build's pkgmogrify step would process them for an i386 build, then
@@ -34,6 +34,8 @@ export interface ManifestSet {
   leftOut: ActionLine[];
   /** Packages a transform aborted (pkgmogrify's `abort`: not published in this build). */
   aborted: string[];
+  /** Packages whose `set name=variant.arch` excludes i386 (sparc-only packages). */
+  otherArchitecture: string[];
   /** Macros that had no value, with where each was first used. */
   unknownMacros: Map<string, string>;
 }
@@ -81,7 +83,7 @@ export async function loadManifests(dir: string, opts: LoadOptions = {}): Promis
   const defines = { ...I386_DEFINES, ...opts.defines };
   const includeDirs = [abs, ...(transformsDir ? [transformsDir] : [])];
 
-  const set: ManifestSet = { dir: abs, transformsDir, manifests: [], actions: [], variantExcluded: 0, leftOut: [], aborted: [], unknownMacros: new Map() };
+  const set: ManifestSet = { dir: abs, transformsDir, manifests: [], actions: [], variantExcluded: 0, leftOut: [], aborted: [], otherArchitecture: [], unknownMacros: new Map() };
   for (const [i, name] of names.entries()) {
     opts.reporter?.progress('reading manifests', i, names.length);
     const path = join(abs, name);
@@ -93,12 +95,24 @@ export async function loadManifests(dir: string, opts: LoadOptions = {}): Promis
       continue;
     }
     set.variantExcluded += loaded.variantExcluded;
+    if (!forImageArchitecture(loaded.manifest.actions)) {
+      // IPS will not install a package whose declared architectures exclude the image's.
+      set.otherArchitecture.push(path);
+      set.variantExcluded += loaded.manifest.actions.length;
+      continue;
+    }
     set.manifests.push(loaded.manifest);
     set.actions.push(...loaded.manifest.actions);
   }
   opts.reporter?.done('reading manifests');
   reportLoad(set, opts.reporter);
   return set;
+}
+
+/** False for a package that declares `set name=variant.arch` without i386. */
+function forImageArchitecture(actions: ManifestAction[]): boolean {
+  const decl = actions.find((a) => a.type === 'set' && attrOne(a, 'name') === 'variant.arch');
+  return !decl || attrList(decl, 'value').includes(IMAGE_VARIANTS['variant.arch']);
 }
 
 function reportLoad(set: ManifestSet, reporter: Reporter | undefined): void {
@@ -108,6 +122,7 @@ function reportLoad(set: ManifestSet, reporter: Reporter | undefined): void {
     const list = [...set.unknownMacros].map(([m, at]) => `$(${m}) (${at})`).join(', ');
     reporter.warn(`manifest macros with no value, left as written: ${list}; ${set.leftOut.length} action(s) guarded by them were left out`);
   }
+  if (set.otherArchitecture.length) reporter.note(`${set.otherArchitecture.length} package manifest(s) are for another architecture (variant.arch) and were skipped`);
   for (const p of set.aborted) reporter.note(`${p}: a transform aborts this package (not published in this build); ignored`);
 }
 

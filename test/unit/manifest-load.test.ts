@@ -161,3 +161,20 @@ describe('workspace discovery', () => {
     expect(findWorkspaceManifests(join(ws, 'elsewhere'))).toBeUndefined();
   });
 });
+
+describe('package architecture', () => {
+  it('skips a package whose set name=variant.arch excludes i386', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadManifests } = await import('../../src/manifest/load.js');
+    const dir = await mkdtemp(join(tmpdir(), 'manifest-arch-'));
+    await writeFile(join(dir, 'sparc.p5m'), 'set name=pkg.fmri value=pkg:/sparc@1\nset name=variant.arch value=sparc\ndriver name=sparconly\n');
+    await writeFile(join(dir, 'both.p5m'), 'set name=pkg.fmri value=pkg:/both@1\nset name=variant.arch value=i386 value=sparc\ndriver name=everywhere\n');
+    await writeFile(join(dir, 'none.p5m'), 'set name=pkg.fmri value=pkg:/none@1\ndriver name=undeclared\n');
+    const set = await loadManifests(dir, { transformsDir: null });
+    const drivers = set.actions.filter((a) => a.type === 'driver').map((a) => a.attrs.get('name')![0]).sort();
+    expect(drivers).toEqual(['everywhere', 'undeclared']);
+    expect(set.otherArchitecture).toEqual([join(dir, 'sparc.p5m')]);
+  });
+});
