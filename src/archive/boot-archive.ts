@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { writeAtomically } from '../util/atomic.js';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { tempPathFor, writeAtomically } from '../util/atomic.js';
 import { gzipFile, type GzipResult } from './gzip.js';
 
 /** Where the boot loaders look for the archive inside the ISO tree. */
@@ -39,8 +39,17 @@ export async function sha1File(path: string): Promise<{ sha1: string; bytes: num
  */
 export async function makeBootArchive(image: string, archivePath: string, level = 9): Promise<BootArchive> {
   const { sha1, bytes } = await sha1File(image);
-  const gz = await writeAtomically(archivePath, (tmp) => gzipFile(image, tmp, level));
   const hashFile = `${archivePath}.hash`;
-  await writeAtomically(hashFile, (tmp) => writeFile(tmp, `${sha1}\n`));
+  // The pair must never disagree (a mismatch is a panic at boot): both are written under
+  // temporary names, and the hash is renamed into place only after the archive.
+  const hashTmp = tempPathFor(hashFile);
+  let gz: GzipResult;
+  try {
+    await writeFile(hashTmp, `${sha1}\n`);
+    gz = await writeAtomically(archivePath, (tmp) => gzipFile(image, tmp, level));
+    await rename(hashTmp, hashFile);
+  } finally {
+    await rm(hashTmp, { force: true });
+  }
   return { archive: archivePath, hashFile, sha1, imageBytes: bytes, archiveBytes: gz.bytes, gzip: gz.tool };
 }

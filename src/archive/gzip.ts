@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, constants } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { which } from '../util/which.js';
+import { ComposeError, EXIT } from '../util/errors.js';
 
 export interface GzipResult {
   tool: 'pigz' | 'node-zlib';
@@ -41,6 +42,6 @@ function runToFd(program: string, args: string[], fd: number): Promise<void> {
       stderr += d.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited with ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new ComposeError(`${program} failed (exit ${code}): ${stderr.trim() || 'no message'}; check free space in the output directory`, EXIT.internal))));
   });
 }

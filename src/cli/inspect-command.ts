@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { checkUfsImage, formatUfsListing, listUfs, summarizeUfs, UfsFormatError } from '../ufs/index.js';
 import { ComposeError, EXIT, InputError } from '../util/errors.js';
 import { printJson } from './output.js';
@@ -15,13 +15,16 @@ export function registerInspect(cli: Command): void {
     .option('--check-only', 'only run the consistency checker')
     .action(async (image: string, o: { json?: boolean; hash: boolean; checkOnly?: boolean }) => {
       if (!existsSync(image)) throw new InputError(`UFS image ${image} does not exist`);
+      if (!statSync(image).isFile()) throw new InputError(`${image} is not a file; give a UFS image such as out/pureboot.ufs`);
       try {
         const check = await checkUfsImage(image);
         const summary = await summarizeUfs(image);
-        const entries = o.checkOnly ? [] : await listUfs(image, { hash: o.hash });
-        if (o.json) printJson({ image, summary, check, entries: o.checkOnly ? undefined : entries });
+        // A damaged image may not be listable: then the checker's findings are the answer.
+        const listed = !o.checkOnly && check.ok;
+        const entries = listed ? await listUfs(image, { hash: o.hash }) : [];
+        if (o.json) printJson({ image, summary, check, entries: listed ? entries : undefined });
         else {
-          if (!o.checkOnly) process.stdout.write(`${formatUfsListing(entries, { sha256: o.hash })}\n`);
+          if (listed) process.stdout.write(`${formatUfsListing(entries, { sha256: o.hash })}\n`);
           process.stdout.write(check.ok ? `check: ok (${JSON.stringify(check.stats)})\n` : `check: ${check.problems.length} problem(s):\n${check.problems.map((p) => `  ${p}`).join('\n')}\n`);
         }
         if (!check.ok) throw new ComposeError(`${image} is not consistent: ${check.problems[0]}${check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : ''}`, EXIT.internal);

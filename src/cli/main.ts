@@ -9,6 +9,7 @@ import { writeDemoWorkspace } from '../demo/demo-proto.js';
 import { makeReporter } from '../util/progress.js';
 import { sourceDateEpoch } from '../util/time.js';
 import { EXIT } from '../util/errors.js';
+import { exitCleanlyOnSignals } from '../util/atomic.js';
 import { formatBytes } from '../util/size.js';
 import { printJson, reportFailure } from './output.js';
 import { printPlan } from './print-plan.js';
@@ -83,16 +84,17 @@ function program(): Command {
     .addOption(quiet)
     .addOption(json)
     .action(async (proto: string, o: BuildOpts) => {
+      exitCleanlyOnSignals();
       const reporter = makeReporter({ quiet: o.quiet });
       const epoch = sourceDateEpoch();
       const profile = resolveProfile(o.profile);
+      const formats = parseFormats(o.format);
       if (o.dryRun) {
         const p = await plan({ proto, profile, stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, epoch, reporter });
         if (o.json) printJson(p);
         else printPlan(p);
         return;
       }
-      const formats = parseFormats(o.format);
       const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, bootloader: o.bootloader, epoch, reporter });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);

@@ -6,7 +6,7 @@ import { buildManifest, hashTree, writeManifest } from '../emit/manifest.js';
 import { writeTar } from '../emit/tar.js';
 import { readManifestFile } from '../report/manifest-file.js';
 import { summarizeAgainstPrevious } from '../report/summary.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { SmfBuildOptions } from '../smf/options.js';
 import { emitBootOutputs, type BootOutputs } from './emit-boot.js';
 import type { BootloaderChoice } from '../iso/index.js';
@@ -65,6 +65,11 @@ export function protoLabel(c: ComposedTree): string {
 export async function build(opts: BuildOptions): Promise<BuildResult> {
   const { reporter, profile } = opts;
   const outDir = resolve(opts.out);
+  // Refuse what cannot work before any work (and without creating anything yet).
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`-o ${opts.out} exists and is not a directory; pick another output directory`);
+  if (opts.formats.includes('ufs') && opts.profile.archive.format !== 'ufs') {
+    throw new UsageError(`--format ufs writes a UFS image, but profile ${opts.profile.name} sets archive.format ${opts.profile.archive.format}; drop ufs from --format or use archive.format ufs`);
+  }
   const composed = await composeTree(opts);
   const { tree } = composed;
   try {

@@ -5,13 +5,3 @@ export const getBit = (map: Uint8Array, k: number): boolean => (map[k >> 3] & (1
 export function setBit(map: Uint8Array, k: number): void {
   map[k >> 3] |= 1 << (k & 7);
 }
-
-export function clearBit(map: Uint8Array, k: number): void {
-  map[k >> 3] &= ~(1 << (k & 7));
-}
-
-export function countBits(map: Uint8Array, nbits: number): number {
-  let n = 0;
-  for (let k = 0; k < nbits; k++) if (getBit(map, k)) n++;
-  return n;
-}

@@ -1,9 +1,25 @@
+import { rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 /** The temporary name an output is written under before it is renamed into place. */
 export function tempPathFor(finalPath: string): string {
   return join(dirname(finalPath), `.${basename(finalPath)}.tmp-${process.pid}`);
+}
+
+/** Temporary outputs being written; removed if the process exits before they are renamed. */
+const pending = new Set<string>();
+process.once('exit', () => {
+  for (const p of pending) rmSync(p, { recursive: true, force: true });
+});
+
+/**
+ * Exit on SIGINT/SIGTERM through process.exit, so the 'exit' handlers remove temporary outputs
+ * and the tarball spool (a signal's default action would skip them).
+ */
+export function exitCleanlyOnSignals(): void {
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
 }
 
 /**
@@ -13,6 +29,7 @@ export function tempPathFor(finalPath: string): string {
  */
 export async function writeAtomically<T>(finalPath: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
   const tmp = tempPathFor(finalPath);
+  pending.add(tmp);
   try {
     const result = await write(tmp);
     await rename(tmp, finalPath);
@@ -20,6 +37,8 @@ export async function writeAtomically<T>(finalPath: string, write: (tmpPath: str
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
+  } finally {
+    pending.delete(tmp);
   }
 }
 
@@ -27,6 +46,7 @@ export async function writeAtomically<T>(finalPath: string, write: (tmpPath: str
 export async function replaceDirAtomically<T>(finalPath: string, build: (tmpPath: string) => Promise<T>): Promise<T> {
   const tmp = tempPathFor(finalPath);
   await rm(tmp, { recursive: true, force: true });
+  pending.add(tmp);
   let result: T;
   try {
     result = await build(tmp);
@@ -40,6 +60,7 @@ export async function replaceDirAtomically<T>(finalPath: string, build: (tmpPath
     if (e.code !== 'ENOENT') throw e;
   });
   await rename(tmp, finalPath);
+  pending.delete(tmp);
   await rm(old, { recursive: true, force: true });
   return result;
 }

@@ -195,6 +195,17 @@ describe('bad input fails cleanly', () => {
     expect(r.stderr).toMatch(/--format "floppy" is not a known format/);
     const u = await runCli(['--frobnicate', proto]);
     expect(u.exitCode).toBe(2);
+    // Checked before any work, also for --dry-run.
+    expect((await runCli(['--dry-run', '--format', 'floppy', proto])).exitCode).toBe(2);
+    const work = await tempDir();
+    await writeFile(join(work, 'file'), 'x');
+    const notDir = await runCli(['-o', join(work, 'file'), '--format', 'tar', proto]);
+    expect(notDir.exitCode).toBe(2);
+    expect(notDir.stderr).toMatch(/exists and is not a directory/);
+    await writeFile(join(work, 'cpio.yaml'), 'extends: pureboot\narchive:\n  format: cpio\n');
+    const cpioUfs = await runCli(['-p', join(work, 'cpio.yaml'), '--format', 'ufs', '-o', join(work, 'o'), proto]);
+    expect(cpioUfs.exitCode).toBe(2);
+    expect(cpioUfs.stderr).toMatch(/archive.format cpio/);
   });
 });
 

@@ -89,6 +89,15 @@ describe('the demo image', () => {
     const c = await runCli(['inspect', '--check-only', bad]);
     expect(c.exitCode).toBe(1);
     expect(c.stderr).toMatch(/is not consistent: cg 0/);
+    // A truncated image: the listing cannot be read, but the checker's findings are reported.
+    const cut = join(await tempDir(), 'cut.ufs');
+    await writeFile(cut, (await readFile(join(out, 'demo.ufs'))).subarray(0, 2 << 20));
+    const t = await runCli(['inspect', cut]);
+    expect(t.exitCode).toBe(1);
+    expect(t.stdout).toMatch(/check: \d+ problem/);
+    const d = await runCli(['inspect', await tempDir()]);
+    expect(d.exitCode).toBe(3);
+    expect(d.stderr).toMatch(/is not a file/);
   });
 
   it.each([

@@ -1,11 +1,21 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { which } from '../../src/util/which.js';
 import { PROJECT, TESTKERNEL } from './paths.js';
 
 /**
  * Build what the tests run: the compiled CLI (dist/) and the stand-in test kernel. Both builds are
  * quick and deterministic, so every run starts from the current sources.
  */
+/** What the integration tests need; some skip without it, which CI must never allow. */
+const REQUIRED_IN_CI = ['qemu-system-x86_64', 'gcc', 'xorriso', 'grub-mkimage', 'grub-fstest', 'mformat', 'busybox', 'pigz', 'fls'];
+const REQUIRED_FILES_IN_CI = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'];
+
 export default async function setup(): Promise<void> {
+  if (process.env.CI) {
+    const missing = [...(await Promise.all(REQUIRED_IN_CI.map(async (t) => ((await which(t)) ? undefined : t)))), ...REQUIRED_FILES_IN_CI.filter((f) => !existsSync(f))].filter(Boolean);
+    if (missing.length) throw new Error(`CI is set but these are missing, so tests would be skipped: ${missing.join(', ')}; run scripts/install-deps.sh`);
+  }
   await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: PROJECT, stdio: 'inherit' });
   await execa('bash', ['testkernel/build.sh', TESTKERNEL.dir], { cwd: PROJECT, stdio: 'inherit' });
 }
