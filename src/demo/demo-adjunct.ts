@@ -1,7 +1,7 @@
+import { writeDemoFiles, type DemoFile } from './demo-files.js';
 import { buildSyntheticElf } from '../elf/write-synthetic.js';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, lutimes, mkdir, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, lutimes, mkdir, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 
@@ -10,15 +10,8 @@ import { UsageError } from '../util/errors.js';
 // illumos-gate does not build (libxml2, zlib, OpenSSL, OpenSSH). Binaries are filler, not ELF,
 // like the rest of the demo: they have no libraries, so the library check passes on them.
 
-export interface DemoFileSpec {
-  path: string;
-  mode: number;
-  /** Literal content; otherwise deterministic filler of `size` bytes. */
-  text?: string;
-  /** Literal bytes (a small ELF object, say). */
-  data?: Buffer;
-  size?: number;
-}
+/** A demo file (see demo-files.ts). */
+export type DemoFileSpec = DemoFile;
 
 /** A system profile as small as the real ones are in shape: a service_bundle of type profile. */
 function profileXml(name: string, services: Array<[string, string, boolean]>): string {
@@ -95,21 +88,8 @@ const ADJUNCT_MANIFESTS: Record<string, string> = {
 };
 
 /** Deterministic filler seeded by the path, so files differ and do not compress to nothing. */
-function filler(path: string, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  for (let off = 0, block = 0; off < size; off += 32) createHash('sha256').update(`${path}:${block++}`).digest().copy(out, off);
-  Buffer.from(`illumos-compose demo stand-in for /${path}\n`).copy(out, 0);
-  return out;
-}
-
 async function writeSpecs(root: string, files: DemoFileSpec[], links: Array<[string, string]>, mtime: number): Promise<void> {
-  for (const f of files) {
-    const dest = join(root, f.path);
-    await mkdir(dirname(dest), { recursive: true });
-    await writeFile(dest, f.data ?? (f.text !== undefined ? f.text : filler(f.path, f.size ?? 0)));
-    await chmod(dest, f.mode);
-    await utimes(dest, mtime, mtime);
-  }
+  await writeDemoFiles(root, files, mtime);
   for (const [path, target] of links) {
     const dest = join(root, path);
     await mkdir(dirname(dest), { recursive: true });

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, link, mkdir, rm, symlink, utimes, lutimes, writeFile, readdir } from 'node:fs/promises';
+import { chmod, link, mkdir, rm, symlink, utimes, lutimes, writeFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../util/errors.js';
 import { PROJECT_ROOT } from '../util/project.js';
 import { ILLUMOS_INITTAB } from './inittab.js';
+import { writeDemoFiles, type DemoFile } from './demo-files.js';
 import { DEMO_MANIFESTS, DEMO_TRANSFORMS } from './demo-manifests.js';
 import { SMF_DEMO_FILES, SMF_DEMO_SYMLINKS } from './demo-adjunct.js';
 import { buildSyntheticElf } from '../elf/write-synthetic.js';
@@ -27,28 +27,6 @@ const MISC_MODULES = ['mac', 'gld', 'scsi', 'sata', 'virtio', 'blkdev', 'acpica'
 const USR_BIN = ['cat', 'cp', 'date', 'echo', 'grep', 'ls', 'mkdir', 'more', 'mv', 'ps', 'rm', 'sed', 'sleep', 'uname', 'vi', 'wc'];
 const USR_SBIN = ['devfsadm', 'ifconfig', 'modinfo', 'mount', 'prtconf', 'shutdown', 'umount'];
 const LIBS = ['libc.so.1', 'libnsl.so.1', 'libsocket.so.1', 'libm.so.2', 'libcmdutils.so.1', 'libnvpair.so.1', 'libscf.so.1', 'libuutil.so.1', 'libumem.so.1', 'libshell.so.1', 'libast.so.1', 'libcmd.so.1', 'libdll.so.1', 'libsum.so.1'];
-
-interface DemoFile {
-  path: string;
-  mode: number;
-  /** Literal content; otherwise deterministic filler of `size` bytes. */
-  text?: string;
-  data?: Buffer;
-  size?: number;
-  copyFrom?: string;
-}
-
-/** Deterministic filler: a sha256 counter stream seeded by the path, so files differ and compress realistically poorly. */
-function filler(path: string, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = 0;
-  for (let off = 0; off < size; off += 32) {
-    createHash('sha256').update(`${path}:${block++}`).digest().copy(out, off);
-  }
-  const header = Buffer.from(`illumos-compose demo stand-in for /${path}\n`);
-  header.copy(out, 0, 0, Math.min(header.length, size));
-  return out;
-}
 
 const stateFiles: DemoFile[] = [
   // The kernel state files as an upstream proto leaves them: nearly empty.
@@ -184,14 +162,7 @@ export async function writeDemoWorkspace(dir: string, opts: { kernel?: string; m
 async function writeDemoProto(root: string, kernel: string, mtimeOpt?: number): Promise<{ files: number; root: string }> {
   const mtime = mtimeOpt ?? 1767225600; // 2026-01-01T00:00:00Z
   const files = demoFiles(kernel);
-  for (const f of files) {
-    const dest = join(root, f.path);
-    await mkdir(dirname(dest), { recursive: true });
-    if (f.copyFrom) await copyFile(f.copyFrom, dest);
-    else await writeFile(dest, f.data ?? (f.text !== undefined ? f.text : filler(f.path, f.size ?? 0)));
-    await chmod(dest, f.mode);
-    await utimes(dest, mtime, mtime);
-  }
+  await writeDemoFiles(root, files, mtime);
   for (const [to, from] of HARDLINKS) await link(join(root, from), join(root, to));
   for (const [path, target] of SYMLINKS) {
     await mkdir(dirname(join(root, path)), { recursive: true });

@@ -53,6 +53,35 @@ describe('compose build on the demo proto', () => {
     expect(gnu.stdout).toMatch(/^-r-sr-sr-x 0\/3 +30000 /);
   });
 
+  it('has a tar that GNU tar lists entry for entry as the manifest says (type, mode, owner, size, target)', async () => {
+    const m = JSON.parse(readFileSync(join(out, 'pureboot.manifest.json'), 'utf8'));
+    const gnu = await execa('tar', ['--numeric-owner', '--quoting-style=literal', '-tvf', join(out, 'pureboot.tar')]);
+    const listed = new Map<string, string>();
+    for (const line of gnu.stdout.split('\n')) {
+      // -r-sr-sr-x 0/3   30000 2026-01-01 00:00 usr/bin/passwd   (links: "name -> t" / "name link to t")
+      const f = /^(\S+) (\d+)\/(\d+) +(\d+) \S+ \S+ (.*)$/.exec(line);
+      expect(f, line).not.toBeNull();
+      listed.set(f![5].replace(/\/$/, '').replace(/ (->|link to) .*$/, ''), line);
+    }
+    const typeChar: Record<string, string> = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' };
+    const perms = (mode: number): string => {
+      const bit = (b: number, c: string) => (mode & b ? c : '-');
+      const x = (b: number, s: number, on: string, off: string) => (mode & s ? (mode & b ? on : off) : bit(b, 'x'));
+      return `${bit(0o400, 'r')}${bit(0o200, 'w')}${x(0o100, 0o4000, 's', 'S')}${bit(0o40, 'r')}${bit(0o20, 'w')}${x(0o10, 0o2000, 's', 'S')}${bit(0o4, 'r')}${bit(0o2, 'w')}${x(0o1, 0o1000, 't', 'T')}`;
+    };
+    expect(listed.size).toBe(m.entries.length + 1); // plus ./
+    for (const e of m.entries) {
+      const line = listed.get(e.path);
+      expect(line, e.path).toBeDefined();
+      const [, modeStr, uid, gid, size] = /^(\S+) (\d+)\/(\d+) +(\d+)/.exec(line!)!;
+      expect(modeStr, e.path).toBe(`${typeChar[e.type]}${perms(parseInt(e.mode, 8))}`);
+      expect([Number(uid), Number(gid)], e.path).toEqual([e.uid, e.gid]);
+      if (e.type === 'file') expect(Number(size), e.path).toBe(e.size);
+      if (e.type === 'symlink') expect(line, e.path).toContain(` -> ${e.target}`);
+      if (e.type === 'hardlink') expect(line, e.path).toContain(` link to ${e.target}`);
+    }
+  });
+
   it('with --no-manifests, every entry is root:root with the proto modes', async () => {
     const o = await tempDir();
     const r = await runCli(['--no-manifests', '--format', 'tar', '-o', o, '--quiet', proto]);
