@@ -30,11 +30,12 @@ import { parseKernelReport, type Checksums, type KernelReport } from './kernel-r
 import { LogTail } from './log-tail.js';
 import { QemuDriver } from './qemu.js';
 import { VirtualBoxDriver } from './virtualbox.js';
+import { isoArchiveSize, memoryForArchive, MIN_MEMORY_MIB, type ArchiveSize } from './image-memory.js';
 import { stableVmName, type Accel, type AttachAs, type RunningVm, type VmDriver, type VmExit, type VmKind, type VmSettings } from './vm.js';
 
 export const DEFAULT_FAIL_PATTERNS = ['panic', 'failed to mount ramdisk', 'hash mismatch'] as const;
-/** illumos needs more than 1 GB to unpack a 512 MB boot archive; 1024 MB suits the test images. */
-export const DEFAULT_MEMORY_MIB = 1024;
+/** Without --memory, the image's archive decides (image-memory.ts); never less than this. */
+export const DEFAULT_MEMORY_MIB = MIN_MEMORY_MIB;
 export const DEFAULT_TIMEOUT_S = 300;
 const POLL_MS = 100;
 /** After the last expectation matched, the guest gets this long to power off by itself. */
@@ -82,6 +83,8 @@ export interface BootTestPlan {
   manifest?: { path: string; data: ManifestLike };
   /** VM name for VirtualBox/bhyve. */
   vmName: string;
+  /** Where the memory size came from, and the archive that decided it. */
+  memory: { source: 'option' | 'image' | 'default'; archive?: ArchiveSize; needMiB?: number };
 }
 
 function choice<T extends string>(option: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -147,7 +150,7 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
   if (vm === 'bhyve' && !req.print) throw new UsageError('--vm bhyve runs on FreeBSD and illumos hosts only: use it with --print to get the command line');
 
   const timeoutS = positiveNumber('--timeout', req.timeout, DEFAULT_TIMEOUT_S);
-  const memoryMiB = positiveNumber('--memory', req.memory, DEFAULT_MEMORY_MIB, { integer: true, min: 16 });
+  let memoryMiB = positiveNumber('--memory', req.memory, DEFAULT_MEMORY_MIB, { integer: true, min: 16 });
   const cpus = positiveNumber('--cpus', req.cpus, 1, { integer: true, max: 255 });
 
   const iso = resolve(req.iso);
@@ -155,6 +158,16 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
     const st = await stat(iso).catch(() => undefined);
     if (!st) throw new InputError(`the image ${req.iso} does not exist`);
     if (!st.isFile()) throw new InputError(`the image ${req.iso} is not a file`);
+  }
+
+  // The archive's size decides the memory unless --memory does; an unreadable ISO is left to the VM.
+  const memory: BootTestPlan['memory'] = { source: req.memory !== undefined ? 'option' : 'default' };
+  if (!req.print) {
+    memory.archive = await isoArchiveSize(iso).catch(() => undefined);
+    if (memory.archive) {
+      memory.needMiB = memoryForArchive(memory.archive.uncompressed);
+      if (req.memory === undefined) [memoryMiB, memory.source] = [memory.needMiB, 'image'];
+    }
   }
 
   const userExpect = (req.expect ?? []).map((s) => compilePattern('--expect', s));
@@ -209,6 +222,7 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
     checkArchive: checkArchivePath,
     manifest,
     vmName,
+    memory,
   };
 }
 
@@ -240,6 +254,9 @@ export interface BootTestResult {
   accel: Accel | null;
   profile: string | null;
   profileSource: ProfileSource;
+  /** Guest memory in MiB, and whether --memory or the image's boot archive chose it. */
+  memoryMiB: number;
+  memorySource: 'option' | 'image' | 'default';
   expectations: string[];
   timings: {
     /** From the start of the command to the VM's launch (setup: firmware copy, VM registration). */
@@ -434,6 +451,8 @@ export class BootTestRun {
       accel: plan.accel,
       profile: plan.profile ?? null,
       profileSource: plan.profileSource,
+      memoryMiB: plan.settings.memoryMiB,
+      memorySource: plan.memory.source,
       expectations: plan.expect.map(showPattern),
       timings: {
         startMs: round(startedAt - t0),

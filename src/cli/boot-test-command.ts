@@ -45,7 +45,7 @@ export function registerBootTest(cli: Command): void {
     .option('--fail <regex>', `fail as soon as a line matches; adds to the defaults (${DEFAULT_FAIL_PATTERNS.join(', ')})`, collect)
     .option('--no-default-fail', 'do not use the default --fail patterns')
     .option('--timeout <seconds>', `give up after this long, counted from the VM's start (default ${DEFAULT_TIMEOUT_S})`)
-    .option('--memory <MB>', `guest memory; illumos needs more than 1 GB to unpack a 512 MB boot archive (default ${DEFAULT_MEMORY_MIB})`)
+    .option('--memory <MB>', `guest memory (default: from the ISO's boot archive, its uncompressed size x 1.25 + 640 MB, at least ${DEFAULT_MEMORY_MIB})`)
     .option('--cpus <n>', 'virtual CPUs (default 1)')
     .option('--log <file>', "the serial console log (default: next to the image, <name>.<vm>-<firmware>-<as>.log)")
     .addOption(new Option('--accel <kind>', 'QEMU accelerator; kvm needs /dev/kvm (default tcg)').choices(['tcg', 'kvm']))
@@ -68,6 +68,12 @@ export function registerBootTest(cli: Command): void {
       // Always shown: the log is what to look at when a boot goes wrong.
       process.stderr.write(`serial log: ${plan.settings.log}\n`);
       const s = plan.settings;
+      const m = plan.memory;
+      if (m.archive && m.needMiB !== undefined) {
+        const size = `${Math.round(m.archive.uncompressed / 1048576)} MB uncompressed`;
+        if (m.source === 'image') reporter.note(`guest memory ${s.memoryMiB} MB for the ${size} boot archive /${m.archive.path}`);
+        else if (s.memoryMiB < m.needMiB) reporter.warn(`--memory ${s.memoryMiB} is less than the ${m.needMiB} MB the ${size} boot archive /${m.archive.path} needs; the guest may fail to load it`);
+      }
       reporter.note(`booting ${s.iso} with ${[plan.vm, s.firmware, s.as, plan.accel].filter(Boolean).join(', ')}, ${s.memoryMiB} MB, timeout ${plan.timeoutMs / 1000} s`);
       const untrap = trapSignals(run);
       let result;

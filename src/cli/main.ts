@@ -8,7 +8,13 @@ import { parseFormats } from '../pipeline/formats.js';
 import { writeDemoWorkspace } from '../demo/demo-proto.js';
 import { makeReporter } from '../util/progress.js';
 import { sourceDateEpoch } from '../util/time.js';
-import { EXIT } from '../util/errors.js';
+import { ComposeError, EXIT } from '../util/errors.js';
+import type { Reporter } from '../util/progress.js';
+import type { ComposeTreeOptions } from '../pipeline/compose-tree.js';
+import { parseDefines } from '../manifest/infer-macros.js';
+import { checkTarget } from '../check/check-target.js';
+import type { ConsoleName } from '../check/context.js';
+import { formatReport, isFatal } from '../check/findings.js';
 import { exitCleanlyOnSignals } from '../util/atomic.js';
 import { formatBytes } from '../util/size.js';
 import { printJson, reportFailure } from './output.js';
@@ -25,31 +31,62 @@ interface CommonOpts {
   json?: boolean;
 }
 
-interface BuildOpts extends CommonOpts, SmfBuildOptions {
+interface ComposeOpts extends CommonOpts, SmfBuildOptions {
   adjunct: string[];
   profile: string;
-  out: string;
-  format: string;
   stateFrom?: string;
   manifests?: string | false;
+  define: string[];
   testMode?: boolean;
+}
+
+interface BuildOpts extends ComposeOpts {
+  out: string;
+  format: string;
   reportUnused?: boolean;
   bootloader?: BootloaderChoice;
   dryRun?: boolean;
+  check?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The adjunct and smf options as the pipeline takes them. */
-function smfOpts(o: BuildOpts): SmfBuildOptions & { adjuncts: string[] } {
-  return { adjuncts: o.adjunct, repository: o.repository, rootPasswordHash: o.rootPasswordHash, allowEmptyRootPassword: o.allowEmptyRootPassword, sshKey: o.sshKey };
+/** What build, plan and check share: how the proto area is composed into a tree. */
+function composeOptions(o: ComposeOpts, reporter: Reporter): ComposeTreeOptions {
+  return {
+    profile: resolveProfile(o.profile),
+    stateFrom: o.stateFrom,
+    // commander turns --no-manifests into manifests: false.
+    ...(o.manifests === false ? { noManifests: true } : { manifests: o.manifests }),
+    defines: parseDefines(o.define),
+    adjuncts: o.adjunct,
+    repository: o.repository,
+    rootPasswordHash: o.rootPasswordHash,
+    allowEmptyRootPassword: o.allowEmptyRootPassword,
+    sshKey: o.sshKey,
+    testMode: o.testMode,
+    epoch: sourceDateEpoch(),
+    reporter,
+    proto: '',
+  };
 }
 
-/** The manifest options as the pipeline takes them (commander turns --no-manifests into false). */
-function manifestOpts(o: BuildOpts): { manifests?: string; noManifests?: boolean } {
-  return o.manifests === false ? { noManifests: true } : { manifests: o.manifests };
+/** The options build, plan and check declare alike. */
+function addComposeOptions(cmd: Command): Command {
+  return cmd
+    .option('-p, --profile <name|file>', 'profile name (see "compose profiles") or path to a profile file', 'pureboot')
+    .option('--state-from <root>', 'copy the kernel state files (name_to_major, driver_aliases, ...) from this illumos root')
+    .option('--manifests <dir>', 'IPS package manifests (*.p5m, *.mf) giving owners, modes and driver entries (found by itself in a gate workspace or a tarball of one)')
+    .option('--no-manifests', 'do not use package manifests, even in a gate workspace')
+    .option('--define <NAME=VALUE>', 'a manifest macro value such as PYTHON_VERSION=3.9 (over what the proto area lets compose infer); repeat for several', collect, [])
+    .option('--adjunct <dir|tarball>', 'a tree laid over the proto area first, with what illumos-gate does not build (libxml2, zlib, OpenSSL...); repeat for several', collect, [])
+    .option('--repository <file>', "smf profiles: start from this SMF repository.db (copied from a booted image) instead of the proto's seed")
+    .option('--root-password-hash <hash>', "smf profiles: root's password hash for etc/shadow ($6$..., $5$..., $2b$..., NP or *LK*; in single quotes)")
+    .option('--allow-empty-root-password', 'smf profiles: keep the empty root password illumos-gate ships (test images only)')
+    .option('--ssh-key <file>', "smf profiles: install this public key as root's authorized_keys (the image needs sshd)")
+    .option('--test-mode', 'the image powers itself off after printing COMPOSE-BOOT-OK (for boot tests)');
 }
 
 function program(): Command {
@@ -62,40 +99,32 @@ function program(): Command {
   const quiet = new Option('-q, --quiet', 'no progress or notes on stderr');
   const json = new Option('--json', 'print the result as JSON on stdout');
 
-  cli
-    .command('build', { isDefault: true })
-    .description('compose an image from a proto area (the default command)')
-    .argument('<proto>', 'proto root (root_i386), a workspace proto/ directory, or a .tar/.tar.gz/.tgz of one')
-    .option('-p, --profile <name|file>', 'profile name (see "compose profiles") or path to a profile file', 'pureboot')
+  addComposeOptions(
+    cli
+      .command('build', { isDefault: true })
+      .description('compose an image from a proto area (the default command)')
+      .argument('<proto>', 'proto root (root_i386), a workspace proto/ directory, or a .tar/.tar.gz/.tgz of one (or of a whole workspace)'),
+  )
     .option('-o, --out <dir>', 'output directory', 'out')
     .option('-f, --format <list>', 'comma-separated outputs: iso, ufs, tar, dir', 'iso')
     .addOption(new Option('--bootloader <name>', 'ISO boot loader (default: the profile\'s, else auto)').choices(['auto', 'loader', 'grub-legacy', 'grub2']))
-    .option('--state-from <root>', 'copy the kernel state files (name_to_major, driver_aliases, ...) from this illumos root')
-    .option('--manifests <dir>', 'IPS package manifests (*.p5m, *.mf) giving owners, modes and driver entries (found by itself in a gate workspace)')
-    .option('--no-manifests', 'do not use package manifests, even in a gate workspace')
-    .option('--adjunct <dir|tarball>', 'a tree laid over the proto area first, with what illumos-gate does not build (libxml2, zlib, OpenSSL...); repeat for several', collect, [])
-    .option('--repository <file>', "smf profiles: start from this SMF repository.db (copied from a booted image) instead of the proto's seed")
-    .option('--root-password-hash <hash>', "smf profiles: root's password hash for etc/shadow ($6$..., $5$..., $2b$..., NP or *LK*; in single quotes)")
-    .option('--allow-empty-root-password', 'smf profiles: keep the empty root password illumos-gate ships (test images only)')
-    .option('--ssh-key <file>', "smf profiles: install this public key as root's authorized_keys (the image needs sshd)")
-    .option('--test-mode', 'the image powers itself off after printing COMPOSE-BOOT-OK (for boot tests)')
     .option('--report-unused', 'with closure pruning, list shared libraries that nothing kept uses')
+    .option('--no-check', 'write the image even when the boot check finds it would not boot')
     .option('-n, --dry-run', 'show what would be built (like "compose plan") and write nothing')
     .addOption(quiet)
     .addOption(json)
     .action(async (proto: string, o: BuildOpts) => {
       exitCleanlyOnSignals();
       const reporter = makeReporter({ quiet: o.quiet });
-      const epoch = sourceDateEpoch();
-      const profile = resolveProfile(o.profile);
+      const compose = { ...composeOptions(o, reporter), proto };
       const formats = parseFormats(o.format);
       if (o.dryRun) {
-        const p = await plan({ proto, profile, stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, epoch, reporter });
+        const p = await plan(compose);
         if (o.json) printJson(p);
         else printPlan(p);
         return;
       }
-      const r = await build({ proto, profile, out: o.out, formats, stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), testMode: o.testMode, reportUnused: o.reportUnused, bootloader: o.bootloader, epoch, reporter });
+      const r = await build({ ...compose, out: o.out, formats, reportUnused: o.reportUnused, bootloader: o.bootloader, noCheck: o.check === false });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);
       else {
@@ -105,30 +134,41 @@ function program(): Command {
           process.stdout.write(`image ${formatBytes(r.boot.imageBytes)} (${r.boot.archiveFormat}), boot_archive ${formatBytes(r.boot.archiveBytes)} compressed (${r.boot.gzip}), sha1 ${r.boot.sha1}\n`);
           if (r.boot.iso) process.stdout.write(`iso ${formatBytes(r.boot.iso.bytes)} with ${r.boot.iso.bootloader}\n`);
         }
+        process.stdout.write(`boot check: ${r.check.bootable ? 'boots to a shell' : 'will NOT boot to a usable shell (built with --no-check)'}; ${r.check.findings.length} finding(s)\n`);
         process.stdout.write(`${r.change}\n`);
       }
     });
 
-  cli
-    .command('plan')
-    .description('show the resolved profile and what a build would include, without writing anything')
-    .argument('<proto>', 'proto root, workspace proto/ directory, or tarball')
-    .option('-p, --profile <name|file>', 'profile name or file', 'pureboot')
-    .option('--state-from <root>', 'as for build')
-    .option('--manifests <dir>', 'as for build')
-    .option('--no-manifests', 'as for build')
-    .option('--adjunct <dir|tarball>', 'as for build', collect, [])
-    .option('--repository <file>', 'as for build')
-    .option('--root-password-hash <hash>', 'as for build')
-    .option('--allow-empty-root-password', 'as for build')
-    .option('--ssh-key <file>', 'as for build')
+  addComposeOptions(
+    cli
+      .command('plan')
+      .description('show the resolved profile, what a build would include, and its boot check, without writing anything')
+      .argument('<proto>', 'proto root, workspace proto/ directory, or tarball'),
+  )
     .addOption(quiet)
     .addOption(json)
-    .action(async (proto: string, o: BuildOpts) => {
+    .action(async (proto: string, o: ComposeOpts) => {
       const reporter = makeReporter({ quiet: o.quiet });
-      const p = await plan({ proto, profile: resolveProfile(o.profile), stateFrom: o.stateFrom, ...manifestOpts(o), ...smfOpts(o), epoch: sourceDateEpoch(), reporter });
+      const p = await plan({ ...composeOptions(o, reporter), proto });
       if (o.json) printJson(p);
       else printPlan(p);
+    });
+
+  addComposeOptions(
+    cli
+      .command('check')
+      .description('will this image boot? walk a proto area (composed with the profile), a .ufs image, a boot_archive, an ISO or a build manifest through the illumos boot sequence')
+      .argument('<target>', 'proto area or tarball, <profile>.ufs, <profile>.boot_archive, <profile>.iso, or <profile>.manifest.json (checks the image beside it)'),
+  )
+    .addOption(new Option('--console <name>', "the kernel's console, for a .ufs or boot_archive (default: the profile's)").choices(['text', 'ttya', 'ttyb']))
+    .addOption(quiet)
+    .addOption(json)
+    .action(async (target: string, o: ComposeOpts & { console?: ConsoleName }) => {
+      const reporter = makeReporter({ quiet: o.quiet });
+      const report = await checkTarget(target, { ...composeOptions(o, reporter), console: o.console });
+      if (o.json) printJson(report);
+      else process.stdout.write(formatReport(report));
+      if (!report.bootable) throw new ComposeError(`${target} would not boot to a usable shell (${report.findings.filter(isFatal).length} fatal finding(s))`, EXIT.failed);
     });
 
   cli

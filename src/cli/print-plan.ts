@@ -1,5 +1,6 @@
 import type { PlanResult } from '../pipeline/plan.js';
 import { formatBytes } from '../util/size.js';
+import { formatReport } from '../check/findings.js';
 
 /** Human-readable plan on stdout. */
 export function printPlan(p: PlanResult): void {
@@ -22,10 +23,14 @@ export function printPlan(p: PlanResult): void {
     const m = p.manifests;
     w(`manifests ${m.dir}: ${m.actions} actions, ${m.drivers} drivers in the image`);
     w(`          ${m.entriesWithMetadata} entries got owner/group/mode from manifests; ${m.setid.length} setuid/setgid`);
+    for (const i of m.macros.inferred) w(`          macro $(${i.name}) = "${i.value}" inferred from the proto (${i.paths} path(s), e.g. ${i.example})`);
+    for (const [name, value] of Object.entries(m.macros.defined)) w(`          macro $(${name}) = "${value}" (--define)`);
+    for (const a of m.macros.ambiguous) w(`          macro $(${a.name}) could be ${a.candidates.join(' or ')}: pass --define ${a.name}=VALUE`);
     w(`          ${m.unmentioned.length} proto files no manifest mentions (kept root:root, proto mode)${m.unmentioned.length ? ':' : ''}`);
     for (const u of m.unmentioned.slice(0, 50)) w(`            ${u}`);
     if (m.unmentioned.length > 50) w(`            ... and ${m.unmentioned.length - 50} more (--json lists them all)`);
   } else w('manifests (none: every entry is root:root with the proto mode)');
   w('state files:');
   for (const s of p.stateFiles) w(`  ${s.path.padEnd(28)} ${s.source}${s.from ? ` (${s.from})` : ''}`);
+  process.stdout.write(formatReport(p.check));
 }

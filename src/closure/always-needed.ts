@@ -1,5 +1,5 @@
 import { LAUNCHER_CONF_PATH, STARTUP_PATH } from '../overlay/launcher-config.js';
-import { BOOT_DRIVERS, KEYBOARD_DRIVERS } from '../state/boot-drivers.js';
+import { bootModuleNames } from '../bootpath/kernel-modules.js';
 
 // What an image needs whatever the profile keeps: the files the kernel and init open by name
 // (which no ELF dependency records), the kernel modules genunix and unix load by name, and the
@@ -9,13 +9,8 @@ import { BOOT_DRIVERS, KEYBOARD_DRIVERS } from '../state/boot-drivers.js';
 // Sources (illumos-gate unless noted): the kernel state files are filelist.ramdisk
 // (usr/src/cmd/boot/filelist/i386/filelist.ramdisk) and the files §2 of docs/illumos-boot.md lists;
 // mount points are vfs_mountroot() (uts/common/fs/vfs.c) plus what the launcher mounts; unix and
-// genunix are the boot pair; misc/pci_autoconfig and drv/isa are loaded by impl_bus_initialprobe()
-// (uts/i86pc/os/ddi_impl.c, which panics without them) with misc/acpidev; the PSM modules are named in
-// etc/mach (psm_modload()); the rest are the modules the boot path loads by name, not through
-// DT_NEEDED: the root file system and the file systems vfs_mountroot() mounts, the console chain,
-// the nexus drivers, the pseudo devices init and the shell open, the exec modules that start
-// init and "#!" scripts, the time-sharing scheduling class, and the STREAMS modules the console
-// and pseudo-terminals push (etc/iu.ap).
+// genunix are the boot pair; the PSM modules are named in etc/mach (psm_modload()); the kernel
+// modules loaded by name, not through DT_NEEDED, are the table in src/bootpath/kernel-modules.ts.
 
 /** Files kept when present. A directory here is kept with everything below it. */
 export const ALWAYS_FILES: readonly string[] = [
@@ -78,17 +73,6 @@ export const MOUNT_POINT_DIRS: readonly string[] = [
 /** The kernel itself: unix names genunix as its DT_NEEDED, which pulls in genunix's needs. */
 export const KERNEL_OBJECTS: readonly string[] = ['platform/i86pc/kernel/amd64/unix', 'kernel/amd64/genunix'];
 
-/** Modules loaded by name on the way to a shell, grouped by why. */
-export const KERNEL_MODULES: Readonly<Record<string, readonly string[]>> = {
-  'bus probing and nexus drivers': ['misc/pci_autoconfig', 'misc/acpidev', 'drv/isa', 'drv/rootnex', 'drv/pseudo', 'drv/npe', 'drv/pci', 'drv/acpinex', 'drv/options'],
-  'ramdisk root': ['drv/ramdisk', 'fs/ufs', 'fs/specfs', 'fs/devfs', 'fs/dev', 'fs/procfs', 'fs/tmpfs', 'fs/fdfs', 'fs/mntfs', 'fs/ctfs', 'fs/objfs', 'fs/sharefs', 'fs/bootfs', 'fs/fifofs', 'fs/sockfs'],
-  console: ['misc/consconfig', 'dacf/consconfig_dacf', 'drv/cn', 'drv/wc', 'drv/conskbd', 'drv/consms', 'drv/i8042', 'drv/kb8042', 'drv/asy', 'drv/vgatext', 'drv/sysmsg', 'misc/tem', 'misc/kbtrans'],
-  'pseudo devices': ['drv/mm', 'drv/sy', 'drv/log', 'drv/clone', 'drv/devinfo', 'drv/ptm', 'drv/pts', 'drv/random', 'drv/kstat', 'drv/ksyms', 'drv/sad'],
-  'STREAMS modules': ['strmod/ldterm', 'strmod/ttcompat', 'strmod/ptem'],
-  'processes and scheduling': ['exec/elfexec', 'exec/intpexec', 'sched/TS', 'sched/TS_DPTBL', 'sys/doorfs'],
-  'CPU support': ['cpu/cpu.generic', 'mach/uppc'],
-};
-
 /** Lists the platform modules the kernel loads (one name per line, "#" comments). */
 export const PSM_LIST = 'etc/mach';
 
@@ -102,11 +86,7 @@ export const SHELL_TEXT_FILES: readonly string[] = ['etc/inittab', LAUNCHER_CONF
 /** Paths that are created at run time or are device nodes; a script mentioning them needs nothing. */
 export const RUNTIME_PREFIXES: readonly string[] = ['dev/', 'devices/', 'proc/', 'system/', 'tmp/', 'var/run/', 'etc/svc/volatile/'];
 
-/**
- * Every always-needed kernel module name: the lists above, and the drivers the build's boot check
- * (state/boot-drivers.ts) insists on, so the two never disagree.
- */
+/** Every kernel module the boot path loads by name (src/bootpath/kernel-modules.ts, the one table). */
 export function alwaysNeededModules(): string[] {
-  const checked = [...BOOT_DRIVERS.flatMap((d) => d.names), ...KEYBOARD_DRIVERS].map((n) => `drv/${n}`);
-  return [...new Set([...Object.values(KERNEL_MODULES).flat(), ...checked])];
+  return bootModuleNames();
 }

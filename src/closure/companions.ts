@@ -1,3 +1,6 @@
+import type { StagedTree } from '../stage/tree.js';
+import { tracePath } from './trace-path.js';
+
 // Files some programs open or load by name, which no DT_NEEDED records: when the program (its
 // real path) is kept, these are kept too, if the tree has them. `files` are image paths or
 // globs; `libraries` are loaded with dlopen() and found like DT_NEEDED dependencies of the
@@ -11,7 +14,10 @@
 // - libc's name services dlopen nss_files.so.1 as nsswitch.conf says (files is the default).
 
 export interface Companion {
-  /** Real image path of the program or library. */
+  /**
+   * Image path of the program or library as packages name it. It may be a symlink (in the gate
+   * usr/sbin/mount -> ../../sbin/mount): companionTable() resolves it through the image's links.
+   */
   object: string;
   files?: readonly string[];
   libraries?: readonly string[];
@@ -25,8 +31,16 @@ export const COMPANIONS: readonly Companion[] = [
   { object: 'lib/amd64/libc.so.1', files: ['etc/nsswitch.conf'], libraries: ['nss_files.so.1'] },
 ];
 
-const byObject = new Map(COMPANIONS.map((c) => [c.object, c]));
-
-export function companionsOf(realPath: string): Companion | undefined {
-  return byObject.get(realPath);
+/**
+ * The companions by the real path each object has in this tree: the walk visits files at the end
+ * of their links, so a table keyed on a link's own path would never match.
+ */
+export function companionTable(tree: StagedTree): Map<string, Companion> {
+  const byReal = new Map<string, Companion>();
+  for (const c of COMPANIONS) {
+    const real = tracePath(tree, c.object)?.entry.path ?? c.object;
+    const prev = byReal.get(real);
+    byReal.set(real, prev ? { object: real, files: [...(prev.files ?? []), ...(c.files ?? [])], libraries: [...(prev.libraries ?? []), ...(c.libraries ?? [])] } : c);
+  }
+  return byReal;
 }

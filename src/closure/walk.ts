@@ -4,7 +4,7 @@ import type { ElfInfo } from '../elf/read-elf.js';
 import type { StagedEntry } from '../stage/model.js';
 import type { StagedTree } from '../stage/tree.js';
 import { SHELL_TEXT_FILES } from './always-needed.js';
-import { companionsOf } from './companions.js';
+import { companionTable, type Companion } from './companions.js';
 import { ContentInspector, SCRIPT_TEXT_LIMIT } from './inspect.js';
 import { driverConfPath, isKernelPath, moduleDependencyNames, resolveModule } from './kernel.js';
 import { absolutePathsIn } from './script-paths.js';
@@ -66,9 +66,14 @@ class ClosureWalk {
   private readonly tasks: Array<Promise<void>> = [];
   private readonly inspector: ContentInspector;
   private allPaths: string[] | undefined;
+  private readonly companions: Map<string, Companion>;
 
-  constructor(private readonly tree: StagedTree) {
-    this.inspector = new ContentInspector(tree);
+  constructor(
+    private readonly tree: StagedTree,
+    inspector?: ContentInspector,
+  ) {
+    this.inspector = inspector ?? new ContentInspector(tree);
+    this.companions = companionTable(tree);
   }
 
   async run(roots: ClosureRoots): Promise<ClosureResult> {
@@ -216,7 +221,7 @@ class ClosureWalk {
   }
 
   private async addCompanions(entry: StagedEntry, info: ElfInfo | undefined): Promise<void> {
-    const c = companionsOf(entry.path);
+    const c = this.companions.get(entry.path);
     if (!c) return;
     for (const f of c.files ?? []) {
       const paths = picomatch.scan(f).isGlob ? this.matchGlob(f) : [f];
@@ -230,7 +235,7 @@ class ClosureWalk {
   }
 }
 
-/** Walk the dependency closure of the roots over a staged tree. */
-export function computeClosure(tree: StagedTree, roots: ClosureRoots): Promise<ClosureResult> {
-  return new ClosureWalk(tree).run(roots);
+/** Walk the dependency closure of the roots over a staged tree (sharing an inspector's cache, if given). */
+export function computeClosure(tree: StagedTree, roots: ClosureRoots, inspector?: ContentInspector): Promise<ClosureResult> {
+  return new ClosureWalk(tree, inspector).run(roots);
 }

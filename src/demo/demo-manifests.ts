@@ -18,6 +18,10 @@ driver name=conskbd perms="kbd 0666 root sys"
 driver name=consms perms="mouse 0666 root sys"
 driver name=devinfo perms="devinfo 0640 root sys" \
     perms="devinfo,ro 0444 root sys"
+driver name=i8042
+driver name=ip perms="ip 0666 root sys" \
+    policy="read_priv_set=net_rawaccess write_priv_set=net_rawaccess"
+driver name=iwscn
 driver name=kb8042 alias=pnpPNP,303
 driver name=kstat perms="* 0666 root sys"
 driver name=ksyms perms="* 0666 root sys"
@@ -36,8 +40,13 @@ driver name=pts perms="* 0644 root sys" perms="0 0620 root tty" \
 $(i386_ONLY)driver name=ramdisk perms="* 0600 root sys" perms="ctl 0644 root sys"
 $(sparc_ONLY)driver name=ramdisk alias=SUNW,ramdisk perms="* 0600 root sys"
 driver name=random perms="* 0644 root sys" policy=write_priv_set=sys_devices
+driver name=sad perms="admin 0666 root sys" perms="user 0666 root sys"
 driver name=sy perms="tty 0666 root tty"
 driver name=sysmsg perms="msglog 0600 root sys" perms="sysmsg 0600 root sys"
+driver name=tl perms="* 0666 root sys" clone_perms="ticlts 0666 root sys" \
+    clone_perms="ticots 0666 root sys" clone_perms="ticotsord 0666 root sys"
+driver name=vgatext alias=pciclass,000100 alias=pciclass,030000 alias=pciclass,030001
+driver name=wc perms="* 0600 root sys"
 `;
 
 const PLATFORM = String.raw`#
@@ -93,10 +102,12 @@ file path=etc/driver_aliases group=sys mode=0644 preserve=true
 file path=etc/driver_classes group=sys mode=0644 preserve=true
 file path=etc/security/device_policy group=sys mode=0644 preserve=true
 file path=etc/security/extra_privs group=sys mode=0644 preserve=true
+file path=etc/ioctl.syscon group=sys preserve=true
 file path=sbin/init mode=0555
+file path=sbin/mount mode=0555
 file path=usr/bin/passwd group=sys mode=6555
 file path=usr/bin/su group=sys mode=4555
-file path=usr/sbin/mount mode=0555
+link path=usr/sbin/mount target=../../sbin/mount
 hardlink path=usr/bin/ksh93 target=../../usr/lib/isaexec
 file path=var/adm/utmpx group=bin mode=0644 preserve=true
 link path=bin target=./usr/bin

@@ -8,25 +8,46 @@ import { writeDemoFiles, type DemoFile } from './demo-files.js';
 import { DEMO_MANIFESTS, DEMO_TRANSFORMS } from './demo-manifests.js';
 import { SMF_DEMO_FILES, SMF_DEMO_SYMLINKS } from './demo-adjunct.js';
 import { buildSyntheticElf } from '../elf/write-synthetic.js';
+import { syntheticObject } from './synthetic-objects.js';
 
 // A small synthetic proto area shaped like proto/root_i386 from an illumos-gate build, for the
-// demo and the tests on machines that have no illumos build. Binaries are stand-ins (their bytes
-// are deterministic filler), except platform/i86pc/kernel/amd64/unix, which is the project's
-// freestanding test kernel so the demo image really boots in QEMU.
+// demo and the tests on machines that have no illumos build. Binaries are stand-ins (synthetic ELF
+// objects with the gate's dependencies, padded with filler), except
+// platform/i86pc/kernel/amd64/unix, which is the project's freestanding test kernel so the demo
+// image really boots in QEMU.
 
 export const DEFAULT_TEST_KERNEL = resolve(PROJECT_ROOT, 'build/testkernel/unix');
 
-/** Drivers a ramdisk boot needs, plus a few hardware drivers, as kernel/drv/amd64 modules. */
+// The kernel modules, programs and libraries are synthetic ELF objects (synthetic-objects.ts) with
+// the dependencies the gate's have, so dependency closure and `compose check` work on the demo as
+// on a real proto area. The set is what a ramdisk boot to a shell on ttya needs (the table in
+// src/bootpath/kernel-modules.ts and their DT_NEEDED dependencies) plus a few hardware drivers.
+
+/** Pseudo and hardware drivers in kernel/drv/amd64, each with a driver.conf. */
 const KERNEL_DRIVERS = [
-  'asy', 'clone', 'cn', 'devinfo', 'e1000g', 'isa', 'kstat', 'ksyms', 'log', 'mm', 'npe', 'options', 'pci_pci',
-  'pseudo', 'ptm', 'pts', 'ramdisk', 'random', 'rootnex', 'sd', 'sy', 'sysmsg', 'vioblk', 'vioif', 'ahci', 'kb8042', 'conskbd', 'consms',
+  'asy', 'clone', 'cn', 'conskbd', 'consms', 'devinfo', 'e1000g', 'i8042', 'ip', 'iwscn', 'kb8042', 'kstat', 'ksyms', 'log', 'mm', 'options',
+  'pci_pci', 'pseudo', 'ptm', 'pts', 'ramdisk', 'random', 'sad', 'sd', 'sy', 'sysmsg', 'tl', 'vgatext', 'vioblk', 'vioif', 'ahci', 'wc',
 ];
 const PLATFORM_DRIVERS = ['acpinex', 'cpudrv', 'isa', 'npe', 'pci', 'rootnex'];
-const FS_MODULES = ['ufs', 'tmpfs', 'procfs', 'devfs', 'dev', 'ctfs', 'objfs', 'mntfs', 'sharefs', 'fdfs', 'specfs', 'sockfs', 'bootfs', 'hsfs'];
-const MISC_MODULES = ['mac', 'gld', 'scsi', 'sata', 'virtio', 'blkdev', 'acpica', 'pcie', 'pcihp', 'tlimod'];
-const USR_BIN = ['cat', 'cp', 'date', 'echo', 'grep', 'ls', 'mkdir', 'more', 'mv', 'ps', 'rm', 'sed', 'sleep', 'uname', 'vi', 'wc'];
-const USR_SBIN = ['devfsadm', 'ifconfig', 'modinfo', 'mount', 'prtconf', 'shutdown', 'umount'];
-const LIBS = ['libc.so.1', 'libnsl.so.1', 'libsocket.so.1', 'libm.so.2', 'libcmdutils.so.1', 'libnvpair.so.1', 'libscf.so.1', 'libuutil.so.1', 'libumem.so.1', 'libshell.so.1', 'libast.so.1', 'libcmd.so.1', 'libdll.so.1', 'libsum.so.1'];
+const FS_MODULES = ['ufs', 'tmpfs', 'procfs', 'devfs', 'dev', 'ctfs', 'objfs', 'mntfs', 'sharefs', 'specfs', 'sockfs', 'bootfs', 'hsfs', 'fifofs', 'namefs'];
+const MISC_MODULES = [
+  'acpica', 'blkdev', 'busra', 'cmlb', 'consconfig', 'fssnap_if', 'gfx_private', 'gld', 'hook', 'hpcsvc', 'iommulib', 'kbtrans', 'kcf', 'mac', 'dls', 'md5', 'neti',
+  'pci_autoconfig', 'pcie', 'pcihp', 'sata', 'scsi', 'sha1', 'strplumb', 'tem', 'tlimod', 'usba', 'usbser', 'virtio',
+];
+const OTHER_MODULES = [
+  'kernel/sched/amd64/TS', 'kernel/sched/amd64/TS_DPTBL', 'kernel/sys/amd64/doorfs', 'kernel/sys/amd64/pipe', 'kernel/sys/amd64/inst_sync',
+  'kernel/strmod/amd64/ldterm', 'kernel/strmod/amd64/ttcompat', 'kernel/strmod/amd64/ptem', 'kernel/exec/amd64/elfexec', 'kernel/exec/amd64/intpexec',
+  'kernel/crypto/amd64/swrand', 'usr/kernel/fs/amd64/fdfs', 'platform/i86pc/kernel/mach/amd64/uppc', 'platform/i86pc/kernel/mach/amd64/pcplusmp',
+  'platform/i86pc/kernel/mach/amd64/apix', 'platform/i86pc/kernel/misc/amd64/acpidev', 'platform/i86pc/kernel/dacf/amd64/consconfig_dacf',
+  'platform/i86pc/kernel/cpu/amd64/cpu.generic',
+];
+const USR_BIN = ['cat', 'cp', 'date', 'echo', 'grep', 'ls', 'mkdir', 'more', 'mv', 'ps', 'rm', 'sed', 'setpgrp', 'sleep', 'strchg', 'strconf', 'uname', 'vi', 'wc'];
+const USR_SBIN = ['devfsadm', 'ifconfig', 'modinfo', 'prtconf', 'shutdown', 'umount'];
+const SBIN = ['init', 'autopush', 'soconfig', 'uadmin', 'mount'];
+const LIBS = [
+  'libc.so.1', 'libnsl.so.1', 'libsocket.so.1', 'libm.so.2', 'libcmdutils.so.1', 'libnvpair.so.1', 'libscf.so.1', 'libuutil.so.1', 'libumem.so.1',
+  'libshell.so.1', 'libast.so.1', 'libcmd.so.1', 'libdll.so.1', 'libsum.so.1', 'libcontract.so.1', 'libdevinfo.so.1',
+];
 
 const stateFiles: DemoFile[] = [
   // The kernel state files as an upstream proto leaves them: nearly empty.
@@ -38,7 +59,8 @@ const stateFiles: DemoFile[] = [
   { path: 'etc/security/extra_privs', mode: 0o644, text: '#\n# Extra privileges for drivers\n#\n' },
   { path: 'etc/path_to_inst', mode: 0o444, text: '#path_to_inst_bootstrap_1\n' },
   { path: 'etc/mach', mode: 0o644, text: 'pcplusmp\napix\nxpv_psm\n' },
-  { path: 'etc/name_to_sysnum', mode: 0o644, text: 'syscall\t\t0\nexit\t\t1\npsecflags\t2\nread\t\t3\nwrite\t\t4\nopen\t\t5\nclose\t\t6\n' },
+  // Part of usr/src/uts/intel/os/name_to_sysnum: the numbers are the gate's, the list is short.
+  { path: 'etc/name_to_sysnum', mode: 0o644, text: 'syscall\t\t0\nexit\t\t1\npsecflags\t2\nread\t\t3\nwrite\t\t4\nopen\t\t5\nclose\t\t6\nexec\t\t11\nchdir\t\t12\ngetpid\t\t20\nmount\t\t21\npipe\t\t42\nioctl\t\t54\nmsgsys\t\t49\nwaitsys\t\t107\ninst_sync\t176\ndoorfs\t\t201\n' },
   { path: 'etc/system', mode: 0o644, text: '*\n* /etc/system: kernel tunables (none set in the demo)\n*\n' },
 ];
 
@@ -47,47 +69,53 @@ const etcFiles: DemoFile[] = [
   { path: 'etc/passwd', mode: 0o644, text: 'root:x:0:0:Super-User:/root:/usr/bin/bash\ndaemon:x:1:1::/:\nbin:x:2:2::/usr/bin:\nsys:x:3:3::/:\nadm:x:4:4:Admin:/var/adm:\nuucp:x:5:5:uucp Admin:/usr/lib/uucp:\nnobody:x:60001:60001:NFS Anonymous Access User:/:\n' },
   { path: 'etc/group', mode: 0o644, text: 'root::0:\nother::1:root\nbin::2:root,daemon\nsys::3:root,bin,adm\nadm::4:root,daemon\nuucp::5:root\ntty::7:root,adm\nstaff::10:\nnobody::60001:\n' },
   { path: 'etc/shadow', mode: 0o400, text: 'root:$5$demo$notarealhash:6445::::::\ndaemon:NP:6445::::::\nbin:NP:6445::::::\nsys:NP:6445::::::\nadm:NP:6445::::::\nuucp:NP:6445::::::\nnobody:*LK*:6445::::::\n' },
-  { path: 'etc/iu.ap', mode: 0o644, text: '# autopush configuration\n\tptsl\t0\t47\tldterm ttcompat\n' },
-  { path: 'etc/sock2path.d/system%2Fkernel', mode: 0o644, text: '\t2\t2\t0\ttcp\n\t2\t1\t0\tudp\n' },
+  // The i386 lines of usr/src/cmd/netadm/iu.ap.sh that matter here: the console drivers and ptys.
+  { path: 'etc/iu.ap', mode: 0o644, text: '# /dev/console and /dev/contty autopush setup\n#\n#       major minor   lastminor       modules\n\n\twc\t-1\t0\tldterm ttcompat\n\tasy\t-1\t0\tldterm ttcompat\n\tptsl\t0\t47\tldterm ttcompat\n' },
+  { path: 'etc/ioctl.syscon', mode: 0o644, text: '2502:1805:bd:8a3b:0:3:1c:7f:15:4:0:0:0:11:13:1a:19:12:f:17:16:14:8\n' },
+  { path: 'etc/dacf.conf', mode: 0o644, text: '#\n# dacf.conf (demo): no rules\n#\n' },
+  { path: 'etc/sock2path.d/system%2Fkernel', mode: 0o644, text: '\t2\t2\t0\ttcp\n\t2\t1\t0\tudp\n\t1\t2\t0\t/dev/ticotsord\n\t1\t6\t0\t/dev/ticotsord\n\t1\t1\t0\t/dev/ticlts\n' },
   { path: 'etc/default/init', mode: 0o644, text: 'TZ=UTC\nCMASK=022\n' },
   { path: 'etc/motd', mode: 0o644, text: 'The illumos Project\n' },
   { path: 'boot/solaris/bootenv.rc', mode: 0o644, text: 'setprop ata-dma-enabled 1\nsetprop ttya-mode 9600,8,n,1,-\nsetprop ttyb-mode 9600,8,n,1,-\n' },
 ];
 
+/** A synthetic object, padded to a size that depends on its name so the demo archive looks real. */
+const object = (path: string, mode: number, size: number): DemoFile => ({ path, mode, data: syntheticObject(path, size) });
+
 function demoFiles(kernel: string): DemoFile[] {
   const files: DemoFile[] = [...stateFiles, ...etcFiles];
   files.push({ path: 'platform/i86pc/kernel/amd64/unix', mode: 0o755, copyFrom: kernel });
-  files.push({ path: 'kernel/amd64/genunix', mode: 0o755, size: 1_600_000 });
+  files.push(object('kernel/amd64/genunix', 0o755, 1_600_000));
   for (const d of KERNEL_DRIVERS) {
-    files.push({ path: `kernel/drv/amd64/${d}`, mode: 0o755, size: 9_000 + d.length * 1_337 });
+    files.push(object(`kernel/drv/amd64/${d}`, 0o755, 9_000 + d.length * 1_337));
     files.push({ path: `kernel/drv/${d}.conf`, mode: 0o644, text: `# ${d}.conf\nname="${d}" parent="pseudo" instance=0;\n` });
   }
-  for (const d of PLATFORM_DRIVERS) files.push({ path: `platform/i86pc/kernel/drv/amd64/${d}`, mode: 0o755, size: 12_000 + d.length * 911 });
-  for (const m of ['pcplusmp', 'apix']) files.push({ path: `platform/i86pc/kernel/mach/amd64/${m}`, mode: 0o755, size: 40_000 });
-  for (const m of FS_MODULES) files.push({ path: `kernel/fs/amd64/${m}`, mode: 0o755, size: 20_000 + m.length * 2_111 });
-  for (const m of MISC_MODULES) files.push({ path: `kernel/misc/amd64/${m}`, mode: 0o755, size: 15_000 + m.length * 1_777 });
-  for (const m of ['kernel/sched/amd64/TS', 'kernel/sys/amd64/doorfs', 'kernel/strmod/amd64/ldterm', 'kernel/strmod/amd64/ttcompat', 'kernel/strmod/amd64/ptem']) files.push({ path: m, mode: 0o755, size: 11_000 });
-  files.push({ path: 'usr/lib/isaexec', mode: 0o555, size: 13_000 });
-  files.push({ path: 'usr/bin/amd64/ksh93', mode: 0o555, size: 160_000 });
-  files.push({ path: 'usr/bin/i86/ksh93', mode: 0o555, size: 150_000 });
-  for (const b of USR_BIN) files.push({ path: `usr/bin/${b}`, mode: 0o555, size: 20_000 + b.length * 3_001 });
-  for (const b of USR_SBIN) files.push({ path: `usr/sbin/${b}`, mode: 0o555, size: 25_000 + b.length * 2_003 });
-  files.push({ path: 'usr/bin/passwd', mode: 0o6555, size: 30_000 });
-  files.push({ path: 'usr/bin/su', mode: 0o4555, size: 28_000 });
-  files.push({ path: 'sbin/init', mode: 0o555, size: 60_000 });
-  files.push({ path: 'sbin/autopush', mode: 0o555, size: 18_000 });
-  files.push({ path: 'sbin/soconfig', mode: 0o555, size: 17_000 });
-  files.push({ path: 'sbin/uadmin', mode: 0o555, size: 12_000 });
-  files.push({ path: 'etc/fs/ufs/mount', mode: 0o555, size: 30_000 });
-  files.push({ path: 'lib/ld.so.1', mode: 0o755, size: 400_000 });
+  for (const d of PLATFORM_DRIVERS) files.push(object(`platform/i86pc/kernel/drv/amd64/${d}`, 0o755, 12_000 + d.length * 911));
+  for (const m of FS_MODULES) files.push(object(`kernel/fs/amd64/${m}`, 0o755, 20_000 + m.length * 2_111));
+  for (const m of MISC_MODULES) files.push(object(`kernel/misc/amd64/${m}`, 0o755, 15_000 + m.length * 1_777));
+  for (const m of OTHER_MODULES) files.push(object(m, 0o755, 11_000));
+  files.push(object('usr/lib/isaexec', 0o555, 13_000));
+  files.push(object('usr/bin/amd64/ksh93', 0o555, 160_000));
+  files.push(object('usr/bin/i86/ksh93', 0o555, 150_000));
+  for (const b of USR_BIN) files.push(object(`usr/bin/${b}`, 0o555, 20_000 + b.length * 3_001));
+  for (const b of USR_SBIN) files.push(object(`usr/sbin/${b}`, 0o555, 25_000 + b.length * 2_003));
+  for (const b of SBIN) files.push(object(`sbin/${b}`, 0o555, 18_000 + b.length * 3_999));
+  files.push({ ...object('usr/bin/passwd', 0o6555, 30_000) });
+  files.push({ ...object('usr/bin/su', 0o4555, 28_000) });
+  // mount(8) runs the file system's own mount program: /usr/lib/fs/<type>/mount, else /etc/fs/<type>/mount.
+  files.push(object('etc/fs/ufs/mount', 0o555, 30_000));
+  for (const t of ['ufs', 'tmpfs', 'fd']) files.push(object(`usr/lib/fs/${t}/mount`, 0o555, 22_000));
+  files.push(object('usr/lib/devfsadm/linkmod/SUNW_misc_link.so', 0o755, 40_000));
+  files.push(object('lib/ld.so.1', 0o755, 400_000));
+  files.push(object('lib/amd64/ld.so.1', 0o755, 450_000));
   // SMF's programs are small real ELF objects that need what the gate does not build (libxml2,
   // zlib), so the smf profile's library check has something to find, or to miss without the
   // demo adjunct. Like the gate's: svc.startd (via libbe) and svccfg need both.
   files.push({ path: 'lib/svc/bin/svc.startd', mode: 0o555, data: buildSyntheticElf({ type: 'exec', needed: ['libxml2.so.2', 'libz.so.1'] }) });
   files.push({ path: 'lib/svc/bin/svc.configd', mode: 0o555, data: buildSyntheticElf({ type: 'exec', needed: [] }) });
   for (const l of LIBS) {
-    files.push({ path: `lib/${l}`, mode: 0o755, size: 50_000 + l.length * 4_999 });
-    files.push({ path: `lib/amd64/${l}`, mode: 0o755, size: 60_000 + l.length * 4_999 });
+    files.push(object(`lib/${l}`, 0o755, 50_000 + l.length * 4_999));
+    files.push(object(`lib/amd64/${l}`, 0o755, 60_000 + l.length * 4_999));
   }
   files.push({ path: 'usr/share/man/man1/ls.1', mode: 0o444, text: '.TH LS 1\n.SH NAME\nls \\- list directory contents\n' });
   files.push({ path: 'usr/share/lib/zoneinfo/UTC', mode: 0o644, size: 118 });
@@ -102,6 +130,12 @@ const SYMLINKS: Array<[string, string]> = [
   ['usr/lib/64', 'amd64'],
   ['usr/lib/libc.so.1', '../../lib/libc.so.1'],
   ['usr/lib/amd64/libc.so.1', '../../../lib/amd64/libc.so.1'],
+  ['usr/lib/ld.so.1', '../../lib/ld.so.1'],
+  ['usr/lib/amd64/ld.so.1', '../../../lib/amd64/ld.so.1'],
+  // As the gate installs them (SUNWcs.mf): the mount and autopush commands live in /sbin.
+  ['usr/sbin/mount', '../../sbin/mount'],
+  ['etc/mount', '../sbin/mount'],
+  ['usr/sbin/autopush', '../../sbin/autopush'],
   ['sbin/sh', '../usr/bin/i86/ksh93'],
   ['etc/svc/profile/generic.xml', 'generic_limited_net.xml'],
   ['dev/stdin', './fd/0'],

@@ -1,32 +1,47 @@
-// What devfsadm would put in /dev for the core pseudo drivers, and SUNWcsd's /dev skeleton.
+// What devfsadm would put in /dev for the devices init, the inittab entries, the launcher and a
+// shell open before devfsadm itself has run, and SUNWcsd's /dev skeleton. On a lookup miss the
+// kernel's /dev (sdev) makes no link by itself (uts/common/fs/dev/sdev_subr.c: without syseventd
+// a miss returns ENOENT), so these must be in the image.
 //
-// devfsadm's misc_link.c links every minor node of these pseudo drivers as /dev/<minor name>
-// (its `minor_name` rule for cn, mm, sy, log, sysmsg, random, kstat, ksyms, clone...), pointing
-// at the node devfs shows under /devices: ../devices/pseudo/<driver>@0:<minor>. Minor names are
-// those the drivers create in attach (cn.c: console, syscon, systty; mm.c: mem, kmem, allkmem,
-// null, zero, full; sy.c: tty; log.c: conslog, log; sysmsg.c: sysmsg, msglog; random.c: random,
-// urandom). ptm creates "ptmx" with CLONE_DEV, which devfs shows as a minor of the clone driver,
-// so /dev/ptmx points at clone@0:ptmx (minor_perm's `clone:ptmx` names the same node).
+// Link text is what devfsadm writes, so its later run finds them already right: the misc_link.c
+// rules (usr/src/cmd/devfsadm/misc_link.c) link a pseudo driver's minor node as /dev/<minor>, or
+// /dev/<node>/<minor> for sad, pointing at ../devices/pseudo/<driver>@0:<minor> with one more
+// "../" per directory level (devfsadm.c). Minor names are those the drivers create in attach:
+// cons.c console/syscon/systty, mem.c mem/kmem/allkmem/null/zero/full, gentty.c tty, log.c
+// conslog/log, sysmsg.c sysmsg/msglog, random.c random/urandom, kstat.c, ksyms.c, sad.c admin/user,
+// tl.c ticots/ticotsord/ticlts. ptm.c creates "ptmx" with CLONE_DEV: devfs shows such a node only
+// as clone@0:<driver>, so /dev/ptmx -> clone@0:ptm (devfsadm.c writes the same for alias minors;
+// the minor_perm key `clone:ptmx` is a different name space).
 
 export interface DevLink {
   path: string;
   target: string;
   /** The driver whose minor node the link points at (undefined for the fd links). */
   driver?: string;
+  /** Who opens it before devfsadm runs, and what breaks without it (for `compose check`). */
+  usedBy?: string;
 }
 
-const pseudo = (driver: string, minors: string[]): DevLink[] => minors.map((m) => ({ path: `dev/${m}`, target: `../devices/pseudo/${driver}@0:${m}`, driver }));
+const pseudo = (driver: string, minors: string[], usedBy?: string, dir = ''): DevLink[] =>
+  minors.map((m) => ({ path: `dev/${dir ? `${dir}/` : ''}${m}`, target: `${dir ? '../' : ''}../devices/pseudo/${driver}@0:${m}`, driver, usedBy }));
 
 export const DEV_LINKS: readonly DevLink[] = [
-  ...pseudo('cn', ['console', 'syscon', 'systty']),
-  ...pseudo('mm', ['null', 'zero', 'full', 'mem', 'kmem', 'allkmem']),
+  ...pseudo('cn', ['console'], 'the inittab smf entry and the launcher redirect to it (usr/src/cmd/init/init.c; usr/src/uts/common/io/sysmsg.c opens it for /dev/msglog)'),
+  ...pseudo('cn', ['syscon', 'systty'], 'init writes its messages to /dev/syscon (usr/src/cmd/init/init.c console())'),
+  ...pseudo('mm', ['null'], 'every ">/dev/null" in scripts (the launcher\'s soconfig and devfsadm runs)'),
+  ...pseudo('mm', ['zero', 'full', 'mem', 'kmem', 'allkmem']),
   ...pseudo('sy', ['tty']),
-  ...pseudo('sysmsg', ['sysmsg', 'msglog']),
+  ...pseudo('sysmsg', ['msglog'], 'the inittab smf entry redirects the launcher to /dev/msglog'),
+  ...pseudo('sysmsg', ['sysmsg']),
   ...pseudo('log', ['conslog', 'log']),
   ...pseudo('random', ['random', 'urandom']),
   ...pseudo('kstat', ['kstat']),
   ...pseudo('ksyms', ['ksyms']),
-  { path: 'dev/ptmx', target: '../devices/pseudo/clone@0:ptmx', driver: 'ptm' },
+  ...pseudo('sad', ['admin'], '/sbin/autopush (inittab ap entry) opens /dev/sad/admin to push ldterm and ttcompat on the console (usr/src/cmd/autopush/autopush.c)', 'sad'),
+  ...pseudo('sad', ['user'], undefined, 'sad'),
+  ...pseudo('tl', ['ticotsord', 'ticlts'], '/sbin/soconfig (inittab sp entry) configures AF_UNIX sockets only if these exist (usr/src/cmd/cmd-inet/usr.sbin/soconfig.c; etc/sock2path.d/system%2Fkernel)'),
+  ...pseudo('tl', ['ticots']),
+  { path: 'dev/ptmx', target: '../devices/pseudo/clone@0:ptm', driver: 'ptm' },
   // SUNWcsd's links; /dev/fd itself is a mount point for the fd file system.
   { path: 'dev/stdin', target: './fd/0' },
   { path: 'dev/stdout', target: './fd/1' },

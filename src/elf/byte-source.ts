@@ -65,9 +65,32 @@ class FileSource implements ByteSource {
   }
 }
 
+/** Reads through a content source's own reader (an entry inside an image), head cached. */
+class ReaderSource implements ByteSource {
+  private head: Buffer | undefined;
+
+  constructor(
+    private readonly reader: (offset: number, length: number) => Promise<Buffer>,
+    readonly size: number,
+  ) {}
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const end = Math.min(this.size, offset + length);
+    if (offset >= end) return Buffer.alloc(0);
+    if (end <= HEAD_BYTES) {
+      this.head ??= await this.reader(0, Math.min(this.size, HEAD_BYTES));
+      return this.head.subarray(offset, Math.min(end, this.head.length));
+    }
+    return this.reader(offset, end - offset);
+  }
+
+  async close(): Promise<void> {}
+}
+
 /** Open a staged file's content for positional reads. `size` is the staged size. */
 export async function openByteSource(source: ContentSource, size: number): Promise<ByteSource> {
   if (source.kind === 'generated') return new BufferSource(source.data);
+  if (source.kind === 'reader') return new ReaderSource(source.read, size);
   return new FileSource(await open(source.path, 'r'), size);
 }
 

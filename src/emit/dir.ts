@@ -1,5 +1,7 @@
-import { constants } from 'node:fs';
-import { chmod, copyFile, link, lutimes, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { openContent } from '../stage/content.js';
+import { chmod, copyFile, link, lutimes, mkdir, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { StagedTree } from '../stage/tree.js';
@@ -30,8 +32,8 @@ export async function writeDir(tree: StagedTree, outDir: string, reporter?: Repo
           await mkdir(dest, { recursive: true, mode: 0o700 });
           break;
         case 'file':
-          if (e.source!.kind === 'generated') await writeFile(dest, e.source!.data);
-          else await copyFile(e.source!.path, dest, constants.COPYFILE_FICLONE);
+          if (e.source!.kind === 'host') await copyFile(e.source!.path, dest, constants.COPYFILE_FICLONE);
+          else await pipeline(openContent(e.source!), createWriteStream(dest));
           await chmod(dest, e.mode);
           await utimes(dest, e.mtime, e.mtime);
           break;

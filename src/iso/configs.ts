@@ -14,6 +14,12 @@ export interface BootSettings {
   kernelArgs: string[];
   /** Seconds before the default entry boots; -1 = boot at once (the loader's meaning). */
   autobootDelay: number;
+  /**
+   * The serial console's line settings as the kernel will take them (the image's bootenv.rc,
+   * overlay/bootenv.ts): every boot loader runs the port at the same speed, so the console does
+   * not turn to garbage when the kernel takes it over.
+   */
+  serialMode: string;
 }
 
 /** Where the archive lives on the ISO (absolute ISO paths) and what is inside it. */
@@ -24,9 +30,12 @@ export interface ArchivePlacement {
   format: ArchiveFormat;
 }
 
-/** Serial line settings the loader and the kernel get for a serial console (as SmartOS and Helios use). */
-export const SERIAL_SPEED = 115200;
-export const SERIAL_MODE = `${SERIAL_SPEED},8,n,1,-`;
+/** The serial speed of a mode string such as "9600,8,n,1,-". */
+export function serialSpeed(boot: BootSettings): number {
+  const speed = Number(/^\s*(\d+)/.exec(boot.serialMode)?.[1]);
+  if (!Number.isInteger(speed) || speed <= 0) throw new UsageError(`the serial console mode "${boot.serialMode}" (ttyX-mode in boot/solaris/bootenv.rc) does not start with a line speed`);
+  return speed;
+}
 
 /** The kernel the illumos loader boots: kernel="i86pc/kernel/${ISADIR}" + bootfile="unix" under /platform. */
 export const KERNEL_ISO_PATH = '/platform/i86pc/kernel/amd64/unix';
@@ -115,7 +124,7 @@ export function loaderConf(boot: BootSettings, archive: ArchivePlacement): strin
   ];
   if (boot.console !== 'text') {
     lines.push(`os_console=${loaderValue(boot.console, 'console')}`);
-    lines.push(`${boot.console}-mode=${loaderValue(SERIAL_MODE, 'serial mode')}`);
+    lines.push(`${boot.console}-mode=${loaderValue(boot.serialMode, 'serial mode')}`);
   }
   lines.push(`autoboot_delay=${loaderValue(String(boot.autobootDelay), 'autoboot_delay')}`);
   // Every archive format is passed as type=rootfs: dboot makes the ramdisk from the rootfs module
@@ -143,9 +152,9 @@ export function bootConfig(console: ConsoleName): string | null {
 // GRUB legacy (0.97, the illumos GRUB of 2008-2016 proto areas)
 
 /** The console boot property as GRUB-era illumos took it (input-/output-device for the old console code). */
-function legacyConsoleProperty(c: ConsoleName): string {
+function legacyConsoleProperty(c: ConsoleName, mode: string): string {
   if (c === 'text') return 'console=text';
-  return `console=${c},input-device=${c},output-device=${c},${c}-mode="${SERIAL_MODE}"`;
+  return `console=${c},input-device=${c},output-device=${c},${c}-mode="${mode}"`;
 }
 
 /**
@@ -165,11 +174,11 @@ export function menuLst(boot: BootSettings, archive: ArchivePlacement): string {
     `timeout ${delay}`,
   ];
   if (boot.console !== 'text') {
-    lines.push(`serial --unit=${serialUnit(boot.console)} --speed=${SERIAL_SPEED}`);
+    lines.push(`serial --unit=${serialUnit(boot.console)} --speed=${serialSpeed(boot)}`);
     lines.push(`terminal --timeout=${delay} serial console`);
   }
   for (const e of entries) {
-    const words = [GRUB_LEGACY_KERNEL_PATH, ...e.flags, '-B', legacyConsoleProperty(e.console), ...extra];
+    const words = [GRUB_LEGACY_KERNEL_PATH, ...e.flags, '-B', legacyConsoleProperty(e.console, boot.serialMode), ...extra];
     lines.push('', `title ${e.title}`, `kernel$ ${words.join(' ')}`, `module$ ${archive.path}`);
   }
   return `${lines.join('\n')}\n`;
@@ -187,7 +196,8 @@ export function grubWord(word: string): string {
 /**
  * The console boot property for GRUB 2. No ttyX-mode here: GRUB 2 backslash-escapes every quote
  * it puts on a multiboot command line, and an unquoted "115200,8,n,1,-" would be cut at the first
- * comma, so the kernel takes its line speed from bootenv.rc in the archive.
+ * comma, so the kernel takes its line speed from bootenv.rc in the archive; GRUB's own `serial`
+ * line runs at that same speed (BootSettings.serialMode).
  */
 const grub2ConsoleProperty = (c: ConsoleName): string => `console=${c}`;
 
@@ -211,7 +221,7 @@ export function grubCfg(boot: BootSettings, archive: ArchivePlacement): string {
     `# Written by illumos-compose for profile "${boot.profileName}": the boot archive (${archive.format}) is`,
     '# the root file system, loaded into memory as a ramdisk. Paths are repeated on purpose:',
     '# GRUB 2 drops the first word of multiboot command lines and module strings.',
-    `serial --unit=${unit} --speed=${SERIAL_SPEED}`,
+    `serial --unit=${unit} --speed=${serialSpeed(boot)}`,
     'terminal_input serial console',
     'terminal_output serial console',
     `set timeout=${grubTimeout(boot.autobootDelay)}`,

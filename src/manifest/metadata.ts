@@ -121,7 +121,7 @@ export async function applyManifestMetadata(tree: StagedTree, set: ManifestSet, 
   for (const e of tree.entries()) {
     if (e.path === '' || mentioned.has(e.path) || opts.exclude?.has(e.path)) continue;
     // Files the tool generated or an overlay supplied are not the proto's to account for.
-    if (e.source && (e.source.kind === 'generated' || e.source.origin === 'overlay')) continue;
+    if (e.source && (e.source.kind !== 'host' || e.source.origin === 'overlay')) continue;
     result.unmentioned.push(e.path);
   }
   report(result, opts.reporter);

@@ -11,7 +11,9 @@ import type { SmfBuildOptions } from '../smf/options.js';
 import { emitBootOutputs, type BootOutputs } from './emit-boot.js';
 import type { BootloaderChoice } from '../iso/index.js';
 import type { Reporter } from '../util/progress.js';
-import { UsageError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
+import { runBootCheck } from '../check/run-check.js';
+import { fatalSummary, isFatal, type CheckReport } from '../check/findings.js';
 import { composeTree, type ComposedTree } from './compose-tree.js';
 import type { Format } from './formats.js';
 import { summarizeTree, type TreeSummary } from './summary.js';
@@ -25,6 +27,9 @@ export interface BuildOptions extends SmfBuildOptions {
   stateFrom?: string;
   manifests?: string;
   noManifests?: boolean;
+  defines?: Record<string, string>;
+  /** Build even when the boot check finds the image would not boot. */
+  noCheck?: boolean;
   testMode?: boolean;
   reportUnused?: boolean;
   bootloader?: BootloaderChoice;
@@ -54,6 +59,8 @@ export interface BuildResult {
   };
   /** How this build differs from the previous one in the same output directory. */
   change: string;
+  /** The boot check of the composed tree. */
+  check: CheckReport;
   notes: string[];
 }
 
@@ -72,6 +79,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   }
   const composed = await composeTree(opts);
   const { tree } = composed;
+  // The boot check runs before anything is written: an image that would not boot is never made.
+  const check = await checkComposed(composed, profile);
+  reportCheck(check, reporter, !!opts.noCheck);
   try {
     await mkdir(outDir, { recursive: true });
   } catch (e) {
@@ -122,5 +132,23 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     ufs: boot.image?.ufs && { ncg: boot.image.ufs.ncg, inodesUsed: boot.image.ufs.inodesUsed, inodesTotal: boot.image.ufs.inodesTotal, freeBytes: boot.image.ufs.freeBytes },
     iso: boot.iso && { bootloader: boot.iso.bootloader, picked: boot.iso.picked, bytes: boot.iso.bytes, bootsAs: boot.iso.bootsAs },
   };
-  return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change: summarizeAgainstPrevious(previous, manifest), notes };
+  return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change: summarizeAgainstPrevious(previous, manifest), check, notes };
+}
+
+/** The boot check of a composed tree, with the profile's console. */
+export function checkComposed(c: ComposedTree, profile: Profile): Promise<CheckReport> {
+  return runBootCheck(c.tree, { target: `the ${profile.name} image`, console: profile.boot.console, profile: profile.name, launcher: profile.init.mode === 'launcher' });
+}
+
+/** Print the check's findings; a fatal one stops the build unless --no-check. */
+function reportCheck(check: CheckReport, reporter: Reporter, noCheck: boolean): void {
+  for (const f of check.findings) {
+    if (isFatal(f) && !noCheck) continue;
+    const line = `boot check: ${f.severity}: ${f.message} (${f.source}); fix: ${f.fix}`;
+    if (f.severity === 'note') reporter.note(line);
+    else reporter.warn(line);
+  }
+  if (!check.bootable && !noCheck) {
+    throw new InputError(`the image would not boot to a usable shell on an illumos kernel (nothing was written):\n${fatalSummary(check)}\nrun "compose check" for the whole report, or --no-check to build it anyway`);
+  }
 }

@@ -15,14 +15,14 @@ import { copyStateFrom, type StateCopy } from '../overlay/state-from.js';
 import { pruneByGlobs, type PruneResult } from '../prune/globs.js';
 import { pruneByClosure } from '../closure/prune.js';
 import { closureError, closureNotes } from '../closure/problems.js';
-import { readFileSync } from 'node:fs';
-import { findWorkspaceManifests, loadManifests } from '../manifest/load.js';
+import { loadManifestSource, manifestsDirFor } from './manifest-source.js';
+import type { MacroInference } from '../manifest/infer-macros.js';
 import { applyManifestMetadata, type MetadataResult } from '../manifest/metadata.js';
 import { generateStateFiles, type StateResult } from '../state/generate.js';
 import { writeStateFiles } from '../state/write.js';
-import { readNameToMajor } from '../state/majors.js';
-import { checkBootDrivers } from '../state/boot-drivers.js';
 import { addDevLinks } from '../devlinks/add-dev-links.js';
+import { BOOTENV_PATH, withSerialSpeed } from '../overlay/bootenv.js';
+import { readStagedText } from '../state/read-staged.js';
 import { InputError } from '../util/errors.js';
 import type { Reporter } from '../util/progress.js';
 
@@ -36,6 +36,8 @@ export interface ComposeTreeOptions extends SmfBuildOptions {
   manifests?: string;
   /** Do not look for manifests even in a workspace. */
   noManifests?: boolean;
+  /** Manifest macro values (--define NAME=VALUE), over what the proto lets us infer. */
+  defines?: Record<string, string>;
   testMode?: boolean;
   /** With closure pruning, list shared libraries nothing kept uses. */
   reportUnused?: boolean;
@@ -53,7 +55,7 @@ export interface ComposedTree {
   /** Where each kernel state file came from. */
   stateFiles: Array<{ path: string; source: 'proto' | 'state-from' | 'manifests' | 'missing'; from?: string }>;
   /** The manifests directory used, if any, and what it gave. */
-  manifests?: { dir: string; actions: number; metadata: MetadataResult; drivers: number; warnings: string[] };
+  manifests?: { dir: string; actions: number; metadata: MetadataResult; drivers: number; warnings: string[]; macros: { defined: Record<string, string>; inferred: MacroInference['inferred']; ambiguous: MacroInference['ambiguous'] } };
   /** Paths the overlays and generators placed. */
   placed: string[];
   adjuncts?: AdjunctResult;
@@ -61,12 +63,6 @@ export interface ComposedTree {
 
 const STATE_FILES = ['etc/name_to_major', 'etc/driver_aliases', 'etc/driver_classes', 'etc/minor_perm', 'etc/security/device_policy', 'etc/security/extra_privs', 'etc/devlink.tab', 'etc/path_to_inst'];
 
-function readInittab(tree: StagedTree): string | undefined {
-  const e = tree.get('etc/inittab');
-  if (!e || e.type !== 'file' || !e.source) return undefined;
-  if (e.source.kind === 'generated') return e.source.data.toString('utf8');
-  return readFileSync(e.source.path, 'utf8');
-}
 
 /**
  * proto -> staged tree -> overlays -> pruning: everything before the emitters. Generated files
@@ -77,24 +73,26 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   checkSmfOptions(profile, opts);
   const input = await locateProto(opts.proto);
   if (input.kind === 'dir' && input.root !== input.given && !input.given.endsWith('root_i386')) reporter.note(`using proto area ${input.root}`);
-  const tree = await stageProto(input, { mtime: opts.epoch, reporter });
+  const { tree, tarballManifests } = await stageProto(input, { mtime: opts.epoch, reporter });
   const protoEntries = tree.size - 1;
   const mtime = opts.epoch ?? tree.root.mtime;
   const adjuncts = opts.adjuncts?.length ? await applyAdjuncts(tree, opts.adjuncts, { mtime: opts.epoch, reporter }) : undefined;
   const adjunctPaths = new Set(adjuncts?.paths ?? []);
 
-  let manifestsDir = opts.manifests;
-  if (!manifestsDir && !opts.noManifests && input.kind === 'dir') {
-    manifestsDir = findWorkspaceManifests(input.root);
-    if (manifestsDir) reporter.note(`using package manifests from ${manifestsDir}`);
-  }
-  const manifestSet = manifestsDir ? await loadManifests(manifestsDir, { reporter }) : undefined;
+  const manifestsDir = manifestsDirFor(opts, input, tarballManifests, reporter);
+  const source = manifestsDir ? await loadManifestSource(manifestsDir, tree, opts.defines ?? {}, reporter) : undefined;
+  const manifestSet = source?.set;
 
   const placed = new Set(await applyOverlays(tree, profile.overlays, opts.epoch));
   for (const p of addMountPoints(tree, mtime)) placed.add(p);
   for (const p of addDevLinks(tree, mtime, { manifests: manifestSet })) placed.add(p);
 
-  const inittab = readInittab(tree);
+  if (profile.boot.serialSpeed !== undefined) {
+    const bootenv = await readStagedText(tree, BOOTENV_PATH);
+    placed.add(putGeneratedFile(tree, BOOTENV_PATH, withSerialSpeed(bootenv, profile.boot.serialSpeed), 'bootenv.rc', mtime, tree.get(BOOTENV_PATH)?.mode ?? 0o644));
+  }
+
+  const inittab = await readStagedText(tree, 'etc/inittab');
   if (profile.init.mode === 'launcher') {
     if (!tree.get(LAUNCHER_PATH)) {
       throw new InputError(`profile ${profile.name} runs the launcher but no overlay provides /${LAUNCHER_PATH}; add the "pureboot" overlay to the profile's overlays`);
@@ -139,9 +137,8 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     // Only proto entries count as "not mentioned"; what the tool placed has no package.
     metadata.unmentioned = metadata.unmentioned.filter((p) => !placed.has(p) && !adjunctPaths.has(p));
     for (const w of state.warnings) reporter.warn(w);
-    manifests = { dir: manifestSet.dir, actions: manifestSet.actions.length, metadata, drivers: state.drivers.length, warnings: state.warnings };
+    manifests = { dir: manifestSet.dir, actions: manifestSet.actions.length, metadata, drivers: state.drivers.length, warnings: state.warnings, macros: { defined: source!.defined, inferred: source!.inference.inferred, ambiguous: source!.inference.ambiguous } };
   }
-  if (manifestSet || opts.stateFrom) checkBootDrivers(tree, await readNameToMajor(tree));
 
   const stateFiles = STATE_FILES.map((path) => {
     const copy = copies.find((c) => c.path === path);

@@ -1,8 +1,7 @@
 import type { Profile } from '../profile/schema.js';
-import type { Reporter } from '../util/progress.js';
-import { composeTree } from './compose-tree.js';
-import type { SmfBuildOptions } from '../smf/options.js';
-import { protoLabel } from './build.js';
+import type { CheckReport } from '../check/findings.js';
+import { composeTree, type ComposedTree, type ComposeTreeOptions } from './compose-tree.js';
+import { checkComposed, protoLabel } from './build.js';
 import { summarizeTree, type TreeSummary } from './summary.js';
 
 export interface PlanResult {
@@ -12,13 +11,16 @@ export interface PlanResult {
   pruned: { entries: number; bytes: number };
   placed: string[];
   stateFiles: Array<{ path: string; source: string; from?: string }>;
-  manifests?: { dir: string; actions: number; drivers: number; entriesWithMetadata: number; unmentioned: string[]; setid: string[]; warnings: string[] };
+  manifests?: { dir: string; actions: number; drivers: number; entriesWithMetadata: number; unmentioned: string[]; setid: string[]; warnings: string[]; macros: NonNullable<ComposedTree['manifests']>['macros'] };
   image: TreeSummary;
+  /** The boot check of the tree the build would write. */
+  check: CheckReport;
 }
 
 /** What a build would produce, without writing anything. */
-export async function plan(opts: SmfBuildOptions & { adjuncts?: string[]; proto: string; profile: Profile; stateFrom?: string; manifests?: string; noManifests?: boolean; testMode?: boolean; reportUnused?: boolean; epoch?: number; reporter: Reporter }): Promise<PlanResult> {
+export async function plan(opts: ComposeTreeOptions): Promise<PlanResult> {
   const c = await composeTree(opts);
+  const check = await checkComposed(c, opts.profile);
   const m = c.manifests;
   return {
     profile: opts.profile,
@@ -27,7 +29,8 @@ export async function plan(opts: SmfBuildOptions & { adjuncts?: string[]; proto:
     pruned: { entries: c.pruned.removed, bytes: c.pruned.removedBytes },
     placed: c.placed,
     stateFiles: c.stateFiles,
-    manifests: m && { dir: m.dir, actions: m.actions, drivers: m.drivers, entriesWithMetadata: m.metadata.entriesWithMetadata, unmentioned: m.metadata.unmentioned, setid: m.metadata.setid, warnings: m.warnings },
+    manifests: m && { dir: m.dir, actions: m.actions, drivers: m.drivers, entriesWithMetadata: m.metadata.entriesWithMetadata, unmentioned: m.metadata.unmentioned, setid: m.metadata.setid, warnings: m.warnings, macros: m.macros },
     image: summarizeTree(c.tree),
+    check,
   };
 }

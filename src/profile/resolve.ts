@@ -73,6 +73,7 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     if (d.boot) {
       if (d.boot.console !== undefined) p.boot.console = d.boot.console;
       if (d.boot.autoboot_delay !== undefined) p.boot.autobootDelay = d.boot.autoboot_delay;
+      if (d.boot.serial_speed !== undefined) p.boot.serialSpeed = d.boot.serial_speed;
       p.boot.kernelArgs.push(...(d.boot.kernel_args ?? []));
     }
     if (d.archive?.format !== undefined) p.archive.format = d.archive.format;

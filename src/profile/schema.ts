@@ -34,6 +34,7 @@ export const profileFileSchema = z.strictObject({
       console: z.enum(['text', 'ttya', 'ttyb']).optional(),
       kernel_args: z.array(z.string()).optional(),
       autoboot_delay: z.number().int().min(-1).max(3600).optional(),
+      serial_speed: z.union([z.literal(9600), z.literal(19200), z.literal(38400), z.literal(57600), z.literal(115200)]).optional(),
     })
     .optional(),
   archive: z
@@ -79,7 +80,8 @@ export interface Profile {
   /** Machines whose drivers (disk, NIC, console) the closure keeps. */
   hardware: Array<'qemu' | 'virtualbox' | 'bhyve'>;
   init: { mode: 'launcher' | 'smf'; banner: string; shell: string; startup: string[] };
-  boot: { console: 'text' | 'ttya' | 'ttyb'; kernelArgs: string[]; autobootDelay: number };
+  /** serialSpeed: set the serial ports' speed in the image's bootenv.rc (undefined: keep the proto's). */
+  boot: { console: 'text' | 'ttya' | 'ttyb'; kernelArgs: string[]; autobootDelay: number; serialSpeed?: number };
   ramdisk: { size: 'auto' | number; freePercent: number; nbpi: number; lostAndFound: boolean };
   /** The boot_archive: a UFS image is the only format that can be the root; hsfs and cpio are module archives. */
   archive: { format: 'ufs' | 'hsfs' | 'cpio'; gzipLevel: number };

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * A private temporary directory for tarball members. A tarball can only be read front to back, but
@@ -20,6 +20,13 @@ export class Spool {
   /** A fresh file path for the next member. */
   allocate(): string {
     return join(this.dir, String(this.next++));
+  }
+
+  /** A path for a member kept under its own name (workspace manifests, read as a directory). */
+  named(memberPath: string): string {
+    const dest = join(this.dir, 'named', memberPath);
+    mkdirSync(dirname(dest), { recursive: true });
+    return dest;
   }
 
   dispose(): void {

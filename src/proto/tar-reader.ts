@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -30,6 +31,24 @@ export interface TarReadOptions {
   reporter?: Reporter;
 }
 
+/** A proto tarball staged: the tree, and the package manifests when it holds a whole workspace. */
+export interface ProtoTarball {
+  tree: StagedTree;
+  /** The member directory the proto sits in ('' for a bare proto root). */
+  prefix: string;
+  /** usr/src/pkg/manifests of a workspace tarball, spooled with its names (transforms beside it). */
+  manifests?: string;
+}
+
+// A workspace tarball (proto/root_i386 beside usr/src) carries the gate's sources too. Only the
+// package manifests and transforms are wanted from usr/src, spooled under their own names so they
+// read as a manifests directory; the rest of the sources is skipped unread. A proto area itself
+// never has files below usr/src (the gate delivers `link path=usr/src target=./share/src`).
+const WORKSPACE_PKG = /(?:^|\/)usr\/src\/pkg\/(?:manifests|transforms)\/[^/]+$/;
+const WORKSPACE_SOURCE = /(?:^|\/)usr\/src\//;
+/** Members up to this size are spooled with one synchronous write. */
+const SMALL_MEMBER = 1 << 20;
+
 /** Reject member names that could land outside the extraction root. */
 function safeName(label: string, name: string, what = 'entry'): string {
   if (name.startsWith('/')) throw new InputError(`${label}: ${what} "${name}" has an absolute path; make the tarball with relative paths (tar -C <tree> -cf x.tar .)`);
@@ -42,16 +61,30 @@ function safeName(label: string, name: string, what = 'entry'): string {
  * private temporary directory. A tarball whose members sit under one top-level directory (such as
  * root_i386/) is re-rooted there, so it gives the same model as the directory it was made from.
  */
-export async function readTarball(file: string, gzip: boolean, opts: TarReadOptions = {}): Promise<StagedTree> {
-  const raw = await readTarMembers(file, gzip, { ...opts, label: file });
-  return buildTreeFromMembers(file, reroot(file, raw), opts.mtime);
+export async function readTarball(file: string, gzip: boolean, opts: TarReadOptions = {}): Promise<ProtoTarball> {
+  const pkgFiles = new Map<string, string>();
+  const raw = await readTarMembers(file, gzip, { ...opts, label: file, workspacePkg: pkgFiles });
+  const prefix = protoPrefix(file, raw);
+  const tree = buildTreeFromMembers(file, prefix === '' ? raw : stripPrefix(file, raw, prefix), opts.mtime);
+  // The workspace is the directory holding proto/root_i386; its manifests are <ws>/usr/src/pkg/manifests.
+  const ws = prefix === 'proto/root_i386' ? '' : prefix.endsWith('/proto/root_i386') ? prefix.slice(0, -'proto/root_i386'.length) : undefined;
+  let manifests: string | undefined;
+  if (ws !== undefined) {
+    const dir = `${ws}usr/src/pkg/manifests/`;
+    const first = [...pkgFiles.keys()].find((p) => p.startsWith(dir) && /\.(p5m|mf)$/.test(p));
+    if (first !== undefined) manifests = dirname(pkgFiles.get(first)!);
+  }
+  return { tree, prefix, manifests };
 }
 
 /**
  * Every member of a tarball as a staged entry, in tarball order, with file contents spooled and
- * hashed on the way. Unsafe names are rejected; `label` names the tarball in messages.
+ * hashed on the way. Unsafe names are rejected; `label` names the tarball in messages. With
+ * `workspacePkg`, members below usr/src are workspace sources: package manifests and transforms
+ * are spooled under their own names (member path -> spooled path, into the map) and the rest is
+ * skipped; none of them becomes an entry.
  */
-export async function readTarMembers(file: string, gzip: boolean, opts: TarReadOptions & { label: string }): Promise<StagedEntry[]> {
+export async function readTarMembers(file: string, gzip: boolean, opts: TarReadOptions & { label: string; workspacePkg?: Map<string, string> }): Promise<StagedEntry[]> {
   const label = opts.label;
   const spool = new Spool();
   const raw: StagedEntry[] = [];
@@ -66,22 +99,41 @@ export async function readTarMembers(file: string, gzip: boolean, opts: TarReadO
         continue; // pax/global headers are handled by tar-stream; other types carry no image entry
       }
       const path = safeName(label, h.name);
+      if (opts.workspacePkg && WORKSPACE_SOURCE.test(path)) {
+        if (type === 'file' && WORKSPACE_PKG.test(path)) {
+          const dest = spool.named(path);
+          await pipeline(member, createWriteStream(dest));
+          opts.workspacePkg.set(path, dest);
+        } else member.resume();
+        continue;
+      }
       const entry: StagedEntry = { path, type, mode: (h.mode ?? 0o644) & PERM_MASK, uid: 0, gid: 0, size: 0, mtime: opts.mtime ?? Math.floor((h.mtime?.getTime() ?? 0) / 1000) };
       if (type === 'file') {
         const spoolPath = spool.allocate();
         const hash = createHash('sha256');
         let size = 0;
-        await pipeline(
-          member,
-          new Transform({
-            transform(chunk: Buffer, _enc, cb) {
-              hash.update(chunk);
-              size += chunk.length;
-              cb(null, chunk);
-            },
-          }),
-          createWriteStream(spoolPath),
-        );
+        if ((h.size ?? Infinity) <= SMALL_MEMBER) {
+          // Most members are small: gather one in memory and write it with one synchronous call,
+          // rather than pay an asynchronous open/write/close round trip per member.
+          const chunks: Buffer[] = [];
+          for await (const c of member as AsyncIterable<Buffer>) chunks.push(c);
+          const data = Buffer.concat(chunks);
+          hash.update(data);
+          size = data.length;
+          writeFileSync(spoolPath, data);
+        } else {
+          await pipeline(
+            member,
+            new Transform({
+              transform(chunk: Buffer, _enc, cb) {
+                hash.update(chunk);
+                size += chunk.length;
+                cb(null, chunk);
+              },
+            }),
+            createWriteStream(spoolPath),
+          );
+        }
         entry.size = size;
         entry.sha256 = hash.digest('hex');
         entry.source = { kind: 'host', path: spoolPath, origin: 'spool' };
@@ -114,21 +166,26 @@ export async function readTarMembers(file: string, gzip: boolean, opts: TarReadO
   return raw;
 }
 
-/** Strip a single top-level directory (e.g. root_i386/) when the proto shape sits under it. */
-function reroot(file: string, raw: StagedEntry[]): StagedEntry[] {
+/**
+ * Where the proto area sits among the members: '' when the tarball is a proto root, else the
+ * directory holding the proto's shape: root_i386/ (a tarball of proto/), proto/root_i386/ (a
+ * workspace), or a single wrapping directory. Directories count when implied by a member's path.
+ */
+function protoPrefix(file: string, raw: StagedEntry[]): string {
   const dirs = new Set(raw.filter((e) => e.type === 'dir').map((e) => e.path));
-  // Implied parents count too: tarballs need not list every directory.
   for (const e of raw) {
     const parts = e.path.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
   }
-  const missing = missingShape((p) => dirs.has(p));
-  if (missing.length === 0) return raw;
+  const shapedAt = (prefix: string) => missingShape((p) => dirs.has(prefix === '' ? p : `${prefix}/${p}`)).length === 0;
+  if (shapedAt('')) return '';
+  // Candidates: directories at most three levels down whose contents have the proto shape.
+  const candidates = [...dirs].filter((d) => d.split('/').length <= 3 && shapedAt(d)).sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  const named = candidates.filter((d) => d === 'root_i386' || d.endsWith('/root_i386'));
+  if (named.length) return named[0];
   const tops = new Set(raw.map((e) => e.path.split('/')[0]).filter((p) => p !== ''));
-  const candidates = [...tops].filter((t) => missingShape((p) => dirs.has(`${t}/${p}`)).length === 0);
-  const prefix = candidates.includes('root_i386') ? 'root_i386' : candidates.length === 1 && tops.size === 1 ? candidates[0] : undefined;
-  if (!prefix) throw new InputError(describeMissing(file, missing));
-  return stripPrefix(file, raw, prefix);
+  if (candidates.length === 1 && tops.size === 1 && candidates[0].split('/').length === 1) return candidates[0];
+  throw new InputError(describeMissing(file, missingShape((p) => dirs.has(p))));
 }
 
 /** Re-root members under `prefix/` (members outside it are dropped; hard links may not leave it). */

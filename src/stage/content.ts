@@ -11,6 +11,17 @@ export const CHUNK = 1 << 20;
 /** A readable stream of a file's bytes, wherever they come from. Never loads a host file whole. */
 export function openContent(source: ContentSource): Readable {
   if (source.kind === 'generated') return Readable.from([source.data]);
+  if (source.kind === 'reader') {
+    return Readable.from(
+      (async function* () {
+        for (let off = 0; ; off += CHUNK) {
+          const chunk = await source.read(off, CHUNK);
+          if (chunk.length === 0) return;
+          yield chunk;
+        }
+      })(),
+    );
+  }
   return createReadStream(source.path, { highWaterMark: CHUNK });
 }
 
@@ -28,6 +39,17 @@ export async function forEachChunk(
   if (source.kind === 'generated') {
     if (source.data.length !== expectedSize) throw new ContentChangedError(`${source.generator} content is ${source.data.length} bytes, expected ${expectedSize}`);
     for (let off = 0; off < source.data.length; off += CHUNK) await fn(source.data.subarray(off, off + CHUNK), off);
+    return;
+  }
+  if (source.kind === 'reader') {
+    let off = 0;
+    while (off < expectedSize) {
+      const chunk = await source.read(off, Math.min(CHUNK, expectedSize - off));
+      if (chunk.length === 0) break;
+      await fn(chunk, off);
+      off += chunk.length;
+    }
+    if (off !== expectedSize) throw new ContentChangedError(`${source.label} holds ${off} bytes, expected ${expectedSize}`);
     return;
   }
   const fh = await open(source.path, 'r');
@@ -57,6 +79,7 @@ export function forEachChunkSync(source: ContentSource, expectedSize: number, fn
     for (let off = 0; off < source.data.length; off += CHUNK) fn(source.data.subarray(off, off + CHUNK), off);
     return;
   }
+  if (source.kind === 'reader') throw new Error(`${source.label}: an image's entries can only be read asynchronously`);
   const fd = openSync(source.path, 'r');
   try {
     let off = 0;

@@ -9,7 +9,9 @@ export type ContentSource =
   /** A file on the build host: a proto file, an overlay file, or a spooled tarball member. */
   | { kind: 'host'; path: string; origin: 'proto' | 'overlay' | 'spool' | 'state-from' }
   /** Bytes produced by the tool itself (inittab, launcher, kernel state files...). */
-  | { kind: 'generated'; data: Buffer; generator: string };
+  | { kind: 'generated'; data: Buffer; generator: string }
+  /** Bytes read on demand from inside another file (an entry of a built image being checked). */
+  | { kind: 'reader'; label: string; read: (offset: number, length: number) => Promise<Buffer> };
 
 export interface StagedEntry {
   /** Relative path inside the image, '/'-separated, no leading or trailing slash. The root is ''. */

@@ -187,6 +187,25 @@ export class UfsImage {
     }
   }
 
+  /** `length` bytes of a file at `offset` (short at the end of the file; holes read as zeros). */
+  async readRange(ino: DiskInode, offset: number, length: number): Promise<Buffer> {
+    const g = this.geometry;
+    const end = Math.min(ino.size, offset + length);
+    if (offset >= end) return Buffer.alloc(0);
+    const map = await this.blockMap(ino);
+    if (map.problems.length) throw new UfsFormatError(map.problems[0]);
+    const out = Buffer.alloc(end - offset);
+    for (let lbn = Math.floor(offset / g.bsize); lbn * g.bsize < end && lbn < map.addrs.length; lbn++) {
+      const blockStart = lbn * g.bsize;
+      const from = Math.max(offset, blockStart);
+      const to = Math.min(end, blockStart + g.bsize);
+      if (map.addrs[lbn] === 0) continue;
+      const data = await this.readAt(map.addrs[lbn] * g.fsize + (from - blockStart), to - from);
+      data.copy(out, from - offset);
+    }
+    return out;
+  }
+
   async readAll(ino: DiskInode): Promise<Buffer> {
     const parts: Buffer[] = [];
     await this.readContent(ino, (c) => {

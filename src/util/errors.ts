@@ -4,6 +4,8 @@
 export const EXIT = {
   ok: 0,
   internal: 1,
+  // boot-test, inspect and check: the image did not boot, is damaged, or would not boot.
+  failed: 1,
   usage: 2,
   input: 3,
   tool: 4,

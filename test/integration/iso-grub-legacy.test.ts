@@ -11,7 +11,7 @@ import { EPOCH, ISO_FIXTURES, extractIso, isoProfile, isoTempDir, listIso, makeT
 const FIX = join(ISO_FIXTURES, 'grub-legacy/boot');
 const KERNEL = Buffer.from('UNIX-KERNEL-STANDIN\n'.repeat(100));
 const KERNEL32 = Buffer.from('UNIX32-KERNEL-STANDIN\n'.repeat(50));
-const profile = isoProfile({ console: 'ttya', kernelArgs: ['-m milestone=none'], autobootDelay: 7 }, 'legacy');
+const profile = isoProfile({ console: 'ttya', kernelArgs: ['-m milestone=none'], autobootDelay: 7, serialMode: '9600,8,n,1,-' }, 'legacy');
 let work: string;
 let archive: Awaited<ReturnType<typeof makeTestArchive>>;
 let iso: string;
@@ -74,9 +74,9 @@ describe('grub-legacy ISO', () => {
 
   it("replaces the proto's menu.lst with the profile's", async () => {
     const lst = await readFile(join(out, 'boot/grub/menu.lst'), 'utf8');
-    expect(lst).toBe(menuLst({ profileName: 'legacy', console: 'ttya', kernelArgs: ['-m milestone=none'], autobootDelay: 7 }, { path: '/platform/i86pc/boot_archive', hashPath: null, format: 'ufs' }));
-    expect(lst).toContain('\ndefault 1\ntimeout 7\nserial --unit=0 --speed=115200\nterminal --timeout=7 serial console\n');
-    expect(lst).toContain('\nkernel$ /platform/i86pc/kernel/$ISADIR/unix -B console=ttya,input-device=ttya,output-device=ttya,ttya-mode="115200,8,n,1,-" -m milestone=none\nmodule$ /platform/i86pc/boot_archive\n');
+    expect(lst).toBe(menuLst({ profileName: 'legacy', console: 'ttya', kernelArgs: ['-m milestone=none'], autobootDelay: 7, serialMode: '9600,8,n,1,-' }, { path: '/platform/i86pc/boot_archive', hashPath: null, format: 'ufs' }));
+    expect(lst).toContain('\ndefault 1\ntimeout 7\nserial --unit=0 --speed=9600\nterminal --timeout=7 serial console\n');
+    expect(lst).toContain('\nkernel$ /platform/i86pc/kernel/$ISADIR/unix -B console=ttya,input-device=ttya,output-device=ttya,ttya-mode="9600,8,n,1,-" -m milestone=none\nmodule$ /platform/i86pc/boot_archive\n');
     expect(lst).toContain('\nkernel$ /platform/i86pc/kernel/$ISADIR/unix -kv -d -B console=ttya,');
   });
 

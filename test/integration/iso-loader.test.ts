@@ -32,7 +32,7 @@ const FIX = join(ISO_FIXTURES, 'loader/boot');
 const KERNEL = Buffer.from('UNIX-KERNEL-STANDIN\n'.repeat(100));
 let work: string;
 let archive: Awaited<ReturnType<typeof makeTestArchive>>;
-const profile = isoProfile({ console: 'ttya', kernelArgs: ['-v', '-B foo=bar'], autobootDelay: 3 }, 'pureboot');
+const profile = isoProfile({ console: 'ttya', kernelArgs: ['-v', '-B foo=bar'], autobootDelay: 3, serialMode: '9600,8,n,1,-' }, 'pureboot');
 
 beforeAll(async () => {
   work = await isoTempDir();
@@ -87,12 +87,12 @@ describe('loader ISO from a proto boot/', () => {
   it('writes the configuration files exactly', async () => {
     expect(await readFile(join(out, 'boot/loader.conf'), 'utf8')).toBe(
       loaderConf(
-        { profileName: 'pureboot', console: 'ttya', kernelArgs: ['-v', '-B foo=bar'], autobootDelay: 3 },
+        { profileName: 'pureboot', console: 'ttya', kernelArgs: ['-v', '-B foo=bar'], autobootDelay: 3, serialMode: '9600,8,n,1,-' },
         { path: '/platform/i86pc/amd64/boot_archive', hashPath: '/platform/i86pc/amd64/boot_archive.hash', format: 'ufs' },
       ),
     );
     const conf = await readFile(join(out, 'boot/loader.conf'), 'utf8');
-    expect(conf).toContain('\nconsole="ttya"\nos_console="ttya"\nttya-mode="115200,8,n,1,-"\nautoboot_delay="3"\n');
+    expect(conf).toContain('\nconsole="ttya"\nos_console="ttya"\nttya-mode="9600,8,n,1,-"\nautoboot_delay="3"\n');
     expect(conf).toContain('\nboot-args="-v -B foo=bar"\n');
     expect(await readFile(join(out, 'boot/config'), 'utf8')).toBe('-h\n');
   });

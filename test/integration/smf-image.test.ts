@@ -98,7 +98,7 @@ async function compose(o: Partial<ComposeSmfOptions> & { adjuncts?: string[]; pr
   const profile = o.profile ?? smf;
   const reporter = o.reporter ?? silentReporter;
   checkSmfOptions(profile, o);
-  const tree = await stageProto(await locateProto(protoRoot), { mtime: 1767225600 });
+  const { tree } = await stageProto(await locateProto(protoRoot), { mtime: 1767225600 });
   await applyAdjuncts(tree, o.adjuncts ?? [adjunct], { mtime: 1767225600, reporter });
   o.edit?.(tree);
   const placed = await applyOverlays(tree, profile.overlays, 1767225600);

@@ -1,5 +1,7 @@
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { which } from '../../src/util/which.js';
 import { PROJECT, TESTKERNEL } from './paths.js';
 
@@ -11,11 +13,16 @@ import { PROJECT, TESTKERNEL } from './paths.js';
 const REQUIRED_IN_CI = ['qemu-system-x86_64', 'gcc', 'xorriso', 'grub-mkimage', 'grub-fstest', 'mformat', 'busybox', 'pigz', 'fls'];
 const REQUIRED_FILES_IN_CI = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'];
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
+  // Every temporary file of the run (the tests' directories, the CLI's spools) goes in one
+  // directory, removed at the end, so runs leave nothing behind in /tmp.
+  const runTmp = mkdtempSync(join(tmpdir(), 'compose-tests-'));
+  process.env.TMPDIR = runTmp;
   if (process.env.CI) {
     const missing = [...(await Promise.all(REQUIRED_IN_CI.map(async (t) => ((await which(t)) ? undefined : t)))), ...REQUIRED_FILES_IN_CI.filter((f) => !existsSync(f))].filter(Boolean);
     if (missing.length) throw new Error(`CI is set but these are missing, so tests would be skipped: ${missing.join(', ')}; run scripts/install-deps.sh`);
   }
   await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: PROJECT, stdio: 'inherit' });
   await execa('bash', ['testkernel/build.sh', TESTKERNEL.dir], { cwd: PROJECT, stdio: 'inherit' });
+  return () => rmSync(runTmp, { recursive: true, force: true });
 }

@@ -175,4 +175,20 @@ describe('pruneByClosure on userland objects', () => {
     expect(t.has('usr/share/man/man1/ls.1')).toBe(true);
     expect(r.missing).toEqual([{ object: 'dev/null', dependency: '../devices/pseudo/mm@0:null' }]);
   });
+
+  it('keeps the companions of a program the launcher reaches through a link, as the gate lays out mount', async () => {
+    // In the gate usr/sbin/mount is a link to ../../sbin/mount (SUNWcs.mf); the table names usr/sbin/mount.
+    const t = userlandTree();
+    t.remove('usr/sbin/mount');
+    t.put({ path: 'sbin/mount', type: 'file', mode: 0o555, uid: 0, gid: 0, mtime: 0, size: prog64(['libc.so.1']).length, source: { kind: 'generated', data: prog64(['libc.so.1']), generator: 't' } });
+    t.put({ path: 'usr/sbin/mount', type: 'symlink', mode: 0o777, uid: 0, gid: 0, mtime: 0, size: 16, target: '../../sbin/mount' });
+    t.put({ path: 'usr/lib/fs/fd/mount', type: 'file', mode: 0o555, uid: 0, gid: 0, mtime: 0, size: prog64(['libc.so.1']).length, source: { kind: 'generated', data: prog64(['libc.so.1']), generator: 't' } });
+    // Nothing names usr/lib/fs/fd/mount but the companion table.
+    await pruneByClosure(t, { keep: [], hardware: [], protect: new Set(['etc/compose/launcher', 'etc/compose/launcher.conf']) });
+    expect(t.get('sbin/mount')?.type).toBe('file');
+    expect(t.get('usr/sbin/mount')?.type).toBe('symlink');
+    expect(t.has('usr/lib/fs/fd/mount')).toBe(true);
+    expect(t.has('usr/lib/fs/tmpfs/mount')).toBe(true);
+    expect(t.has('usr/lib/fs/nfs/mount')).toBe(false);
+  });
 });

@@ -28,7 +28,14 @@ describe('addDevLinks', () => {
     expect(link('dev/log')).toBe('../devices/pseudo/log@0:log');
     expect(link('dev/random')).toBe('../devices/pseudo/random@0:random');
     expect(link('dev/urandom')).toBe('../devices/pseudo/random@0:urandom');
-    expect(link('dev/ptmx')).toBe('../devices/pseudo/clone@0:ptmx');
+    // ptm's ptmx minor is a CLONE_DEV node: devfs shows it only as clone@0:ptm (ptm.c, devfs_subr.c).
+    expect(link('dev/ptmx')).toBe('../devices/pseudo/clone@0:ptm');
+    // autopush opens /dev/sad/admin; one more "../" for the subdirectory, as devfsadm writes it.
+    expect(link('dev/sad/admin')).toBe('../../devices/pseudo/sad@0:admin');
+    expect(link('dev/sad/user')).toBe('../../devices/pseudo/sad@0:user');
+    // soconfig configures AF_UNIX sockets only over these (sock2path.d/system%2Fkernel).
+    expect(link('dev/ticotsord')).toBe('../devices/pseudo/tl@0:ticotsord');
+    expect(link('dev/ticlts')).toBe('../devices/pseudo/tl@0:ticlts');
     expect(link('dev/stdin')).toBe('./fd/0');
     expect(link('dev/stdout')).toBe('./fd/1');
     expect(link('dev/stderr')).toBe('./fd/2');

@@ -15,8 +15,8 @@ import { UsageError } from '../../src/util/errors.js';
 
 const LOADER_ARCHIVE: ArchivePlacement = { path: '/platform/i86pc/amd64/boot_archive', hashPath: '/platform/i86pc/amd64/boot_archive.hash', format: 'ufs' };
 const GRUB_ARCHIVE: ArchivePlacement = { path: '/platform/i86pc/boot_archive', hashPath: null, format: 'ufs' };
-const ttya: BootSettings = { profileName: 'pureboot', console: 'ttya', kernelArgs: ['-v', '-B foo=bar'], autobootDelay: 3 };
-const text: BootSettings = { profileName: 'demo', console: 'text', kernelArgs: [], autobootDelay: 5 };
+const ttya: BootSettings = { profileName: 'pureboot', console: 'ttya', kernelArgs: ['-v', '-B foo=bar'], autobootDelay: 3, serialMode: '115200,8,n,1,-' };
+const text: BootSettings = { profileName: 'demo', console: 'text', kernelArgs: [], autobootDelay: 5, serialMode: '115200,8,n,1,-' };
 const HEADER_LOADER = (name: string, format = 'ufs') =>
   [
     `# Written by illumos-compose for profile "${name}": the boot archive (${format}) is`,
@@ -63,7 +63,7 @@ describe('loader.conf', () => {
   });
 
   it('ttyb, no hash, immediate boot, and quotes escaped for the loader', () => {
-    const conf = loaderConf({ profileName: 'x', console: 'ttyb', kernelArgs: ['-B', 'banner="hi there"'], autobootDelay: -1 }, { ...LOADER_ARCHIVE, hashPath: null });
+    const conf = loaderConf({ profileName: 'x', console: 'ttyb', kernelArgs: ['-B', 'banner="hi there"'], autobootDelay: -1, serialMode: '115200,8,n,1,-' }, { ...LOADER_ARCHIVE, hashPath: null });
     expect(conf).toContain('\nconsole="ttyb"\nos_console="ttyb"\nttyb-mode="115200,8,n,1,-"\nautoboot_delay="-1"\n');
     expect(conf).toContain('\nboot_archive.hash_load="NO"\n');
     expect(conf).not.toContain('hash_name');
@@ -197,6 +197,15 @@ describe('GRUB 2 grub.cfg', () => {
 
   it('ttyb: serial unit 1', () => {
     expect(grubCfg({ ...text, console: 'ttyb' }, LOADER_ARCHIVE)).toContain('\nserial --unit=1 --speed=115200\n');
+  });
+
+  it("runs the serial port at the kernel's speed, whatever it is (the kernel reads bootenv.rc, GRUB 2 cannot pass ttya-mode)", () => {
+    const cfg = grubCfg({ ...ttya, serialMode: '9600,8,n,1,-' }, LOADER_ARCHIVE);
+    expect(cfg).toContain('\nserial --unit=0 --speed=9600\n');
+    expect(cfg).not.toContain('115200');
+    expect(menuLst({ ...ttya, serialMode: '38400,8,n,1,-' }, GRUB_ARCHIVE)).toContain('\nserial --unit=0 --speed=38400\n');
+    expect(loaderConf({ ...ttya, serialMode: '57600,8,n,1,-' }, LOADER_ARCHIVE)).toContain('\nttya-mode="57600,8,n,1,-"\n');
+    expect(() => grubCfg({ ...ttya, serialMode: 'fast' }, LOADER_ARCHIVE)).toThrow(/does not start with a line speed/);
   });
 
   it('quotes words GRUB would otherwise interpret', () => {
