@@ -101,6 +101,9 @@ export const BOOT_MODULES: readonly BootModule[] = [
   { module: 'drv/ksyms', severity: 'note', loadedBy: 'opened through /dev/ksyms by mdb and DTrace (usr/src/uts/common/io/ksyms.c)', effect: 'no kernel symbols for mdb', major: true },
   { module: 'misc/acpidev', severity: 'note', loadedBy: 'usr/src/uts/i86pc/os/ddi_impl.c impl_bus_initialprobe (result ignored)', effect: 'no ACPI device tree (/fw), CPU and NUMA helpers' },
   { module: 'cpu/cpu.generic', severity: 'note', loadedBy: 'usr/src/uts/i86pc/os/cmi.c cmi_load_generic', effect: 'no machine-check support' },
+  { module: 'misc/kcf', severity: 'note', loadedBy: 'usr/src/uts/common/syscall/getrandom.c through a kcf modstub (usr/src/uts/intel/ia32/ml/modstubs.s random_get_pseudo_bytes), called by libc\'s ssp_init in every process', effect: 'getrandom(2) fails; libc falls back to gethrtime for its stack-protector canary (usr/src/lib/libc/port/gen/ssp.c)' },
+  { module: 'crypto/swrand', severity: 'note', loadedBy: 'usr/src/uts/common/crypto/core/kcf_cryptoadm.c kcf_soft_config_init (the default software providers); DT_NEEDED of drv/ip', effect: 'no software random provider for the crypto framework, and drv/ip (the network stack) cannot load' },
+  { module: 'sys/doorfs', severity: 'note', loadedBy: 'usr/src/uts/intel/ia32/os/syscall.c loadable_syscall (door calls: name-service and syslog doors, devfsadmd)', effect: 'door calls raise SIGSYS; nothing the launcher and a shell run uses them' },
   { module: 'fs/sockfs', severity: 'note', loadedBy: 'modstubs for the socket calls (usr/src/uts/intel/ia32/ml/modstubs.s), DT_NEEDED of tcp, udp, icmp', effect: 'socket calls return 0 without doing anything' },
 ];
 
