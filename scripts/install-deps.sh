@@ -13,6 +13,7 @@ APT_PACKAGES=(
   sleuthkit makefs e2fsprogs      # independent readers and benchmark peers
   libxml2-utils                   # xmllint, to validate generated SMF profiles in tests
   time                            # GNU time, for the benchmark's peak RSS figures
+  util-linux                      # setpriv (QEMU dies with boot-test) and unshare (the reliability tests)
   gcc binutils make               # the stand-in test kernel
 )
 

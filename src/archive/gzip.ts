@@ -4,7 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, constants } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { which } from '../util/which.js';
+import { basename } from 'node:path';
+import { track } from '../util/children.js';
 import { ComposeError, EXIT } from '../util/errors.js';
+import { classifyToolFailure } from '../util/fs-errors.js';
 
 export interface GzipResult {
   tool: 'pigz' | 'node-zlib';
@@ -22,7 +25,7 @@ export async function gzipFile(input: string, output: string, level: number): Pr
     // pigz writes straight into the output file's descriptor: no bytes pass through this process.
     const fd = openSync(output, 'w');
     try {
-      await runToFd(pigz, [`-${level}`, '-n', '-m', '-c', input], fd);
+      await runToFd(pigz, [`-${level}`, '-n', '-m', '-c', input], fd, output);
     } finally {
       closeSync(fd);
     }
@@ -34,14 +37,18 @@ export async function gzipFile(input: string, output: string, level: number): Pr
 }
 
 /** Run a program with its stdout on an open file descriptor; reject with its stderr on failure. */
-function runToFd(program: string, args: string[], fd: number): Promise<void> {
+function runToFd(program: string, args: string[], fd: number, target: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'] });
+    const child = track(spawn(program, args, { stdio: ['ignore', fd, 'pipe'] }));
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new ComposeError(`${program} failed (exit ${code}): ${stderr.trim() || 'no message'}; check free space in the output directory`, EXIT.internal))));
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve();
+      const what = `${basename(program)} failed (${signal ? `killed by ${signal}` : `exit ${code}`}): ${stderr.trim() || 'no message'}`;
+      reject(classifyToolFailure(basename(program), stderr, target) ?? new ComposeError(`${what}; compressing ${target}`, EXIT.internal));
+    });
   });
 }

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { access, constants, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -140,6 +140,27 @@ export async function defaultLogPath(iso: string, vm: VmKind, firmware: Firmware
   }
 }
 
+/**
+ * Refuse at once what no firmware would boot, instead of waiting out the timeout: the image must
+ * be an ISO 9660 image (CD001 at byte 32769) or a disk image with a boot sector (0x55AA at 510).
+ */
+async function checkBootable(given: string, path: string, size: number): Promise<void> {
+  if (size === 0) throw new InputError(`the image ${given} is empty`);
+  const head = Buffer.alloc(32774);
+  const fh = await open(path, 'r');
+  let n: number;
+  try {
+    n = (await fh.read(head, 0, head.length, 0)).bytesRead;
+  } finally {
+    await fh.close();
+  }
+  const iso = n >= 32774 && head.toString('latin1', 32769, 32774) === 'CD001';
+  const mbr = n >= 512 && head[510] === 0x55 && head[511] === 0xaa;
+  if (iso || mbr) return;
+  const ufs = n >= 9568 && head.readUInt32LE(8192 + 1372) === 0x011954;
+  throw new InputError(`${given} is ${ufs ? 'a UFS image, not a bootable one: boot its ISO (compose --format iso)' : 'neither an ISO 9660 image nor a disk image with a boot sector'}; nothing to boot`);
+}
+
 /** Validate the request into a plan. Throws UsageError/InputError; creates nothing (but a temp log directory if needed). */
 export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> {
   const firmware = choice('--firmware', req.firmware, ['bios', 'uefi'] as const, 'bios');
@@ -158,6 +179,7 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
     const st = await stat(iso).catch(() => undefined);
     if (!st) throw new InputError(`the image ${req.iso} does not exist`);
     if (!st.isFile()) throw new InputError(`the image ${req.iso} is not a file`);
+    await checkBootable(req.iso, iso, st.size);
   }
 
   // The archive's size decides the memory unless --memory does; an unreadable ISO is left to the VM.

@@ -7,6 +7,8 @@
 import { access, constants, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import type { ChildProcess } from 'node:child_process';
+import { track } from '../util/children.js';
 import { ToolMissingError, UsageError } from '../util/errors.js';
 import { which } from '../util/which.js';
 import { findOvmf, ovmfForPrint, type OvmfPair } from './firmware.js';
@@ -114,7 +116,11 @@ export class QemuDriver implements VmDriver {
       ovmf = { code: pair.code, varsCopy };
     }
     const args = qemuArgs({ ...this.settings, ovmf });
-    const child = execa(QEMU, args, SPAWN_OPTIONS);
+    // QEMU must not outlive boot-test, even one killed with SIGKILL (which runs no handler): on
+    // Linux, setpriv(1) from util-linux sets the parent-death signal and execs QEMU in its place.
+    const setpriv = process.platform === 'linux' ? await which('setpriv') : undefined;
+    const child = setpriv ? execa(setpriv, ['--pdeathsig', 'SIGKILL', '--', QEMU, ...args], SPAWN_OPTIONS) : execa(QEMU, args, SPAWN_OPTIONS);
+    track(child as unknown as ChildProcess);
     this.child = child;
     const exited: Promise<VmExit> = child.then((r) => ({
       code: r.exitCode ?? null,

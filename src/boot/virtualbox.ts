@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { run } from '../util/children.js';
 import { ComposeError, ToolMissingError } from '../util/errors.js';
 import { which } from '../util/which.js';
 import { shellLine, type RunningVm, type VmDriver, type VmExit, type VmSettings } from './vm.js';
@@ -112,7 +112,7 @@ export class VirtualBoxDriver implements VmDriver {
       // startvm returns once the VM runs: poll its state to see it power off by itself.
       for (;;) {
         await new Promise((r) => setTimeout(r, POLL_MS));
-        const r = await execa(VBOXMANAGE, ['showvminfo', plan.name, '--machinereadable'], { reject: false });
+        const r = await run(VBOXMANAGE, ['showvminfo', plan.name, '--machinereadable'], { reject: false });
         state = parseVmState(String(r.stdout)) ?? (r.exitCode === 0 ? 'unknown' : 'gone');
         if (!RUNNING_STATES.has(state)) break;
       }
@@ -124,7 +124,7 @@ export class VirtualBoxDriver implements VmDriver {
       stop: async () => {
         if (!stopping && this.running) {
           stopping = true;
-          await execa(VBOXMANAGE, plan.poweroff, { reject: false });
+          await run(VBOXMANAGE, plan.poweroff, { reject: false });
         }
         await exited;
       },
@@ -134,8 +134,8 @@ export class VirtualBoxDriver implements VmDriver {
   async cleanup(): Promise<void> {
     if (this.cleaned || !this.plan || !this.registered) return;
     this.cleaned = true;
-    if (this.running) await execa(VBOXMANAGE, this.plan.poweroff, { reject: false });
-    for (const args of this.plan.teardown) await execa(VBOXMANAGE, args, { reject: false });
+    if (this.running) await run(VBOXMANAGE, this.plan.poweroff, { reject: false });
+    for (const args of this.plan.teardown) await run(VBOXMANAGE, args, { reject: false });
   }
 
   killNow(): void {
@@ -148,7 +148,7 @@ export class VirtualBoxDriver implements VmDriver {
 }
 
 async function vbox(args: string[]): Promise<void> {
-  const r = await execa(VBOXMANAGE, args, { reject: false });
+  const r = await run(VBOXMANAGE, args, { reject: false });
   if (r.exitCode !== 0) {
     const why = String(r.stderr || r.stdout || r.shortMessage).split('\n').find((l) => l.trim() !== '') ?? 'failed';
     throw new ComposeError(`${VBOXMANAGE} ${args[0]} failed: ${why.replace(/^VBoxManage: error: /, '')}`, 1);

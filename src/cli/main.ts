@@ -17,7 +17,7 @@ import type { ConsoleName } from '../check/context.js';
 import { formatReport, isFatal } from '../check/findings.js';
 import { exitCleanlyOnSignals } from '../util/atomic.js';
 import { formatBytes } from '../util/size.js';
-import { printJson, reportFailure } from './output.js';
+import { printJson, quietOnClosedPipe, reportFailure } from './output.js';
 import { printPlan } from './print-plan.js';
 import type { BootloaderChoice } from '../iso/index.js';
 import type { SmfBuildOptions } from '../smf/options.js';
@@ -209,6 +209,7 @@ function program(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   try {
     await program().parseAsync(argv);
     return EXIT.ok;

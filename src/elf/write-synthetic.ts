@@ -22,6 +22,9 @@ export interface SyntheticElfOptions {
   dependsOn?: string;
   /** Give a 'dyn' or 'exec' object section headers too (default true). */
   sections?: boolean;
+  /** For 'rel': filler bytes before the `_depends_on` name in .strtab and before its value in .data (to place them across read boundaries). */
+  padStrtab?: number;
+  padData?: number;
 }
 
 class Writer {
@@ -236,13 +239,14 @@ function kernelModule(w: Writer, o: SyntheticElfOptions, machine: number): Buffe
     sections.push(strSec, { name: '.dynamic', type: SHT_DYNAMIC, data: dynamicBytes(w, entries), link: 1, addralign: 8, entsize: SIZES[w.cls].dyn });
   }
   // A data section with some other variable before _depends_on, so its value is a real offset.
-  const prefix = Buffer.from('modlinkage\0\0\0\0\0\0');
+  const prefix = Buffer.concat([Buffer.from('modlinkage\0\0\0\0\0\0'), Buffer.alloc(o.padData ?? 0)]);
   const value = o.dependsOn !== undefined ? Buffer.from(`${o.dependsOn}\0`) : Buffer.alloc(0);
   const data: Section = { name: '.data', type: 1, data: Buffer.concat([prefix, value]), addralign: 8 };
   sections.push(data);
   const dataIndex = sections.length;
   const strtab = new Strtab();
   strtab.add('_init');
+  if (o.padStrtab) strtab.add('x'.repeat(o.padStrtab - 1));
   const symSize = SIZES[w.cls].sym;
   const syms = Buffer.alloc(symSize * (o.dependsOn !== undefined ? 3 : 2));
   const writeSym = (i: number, name: number, value: number, size: number, shndx: number) => {

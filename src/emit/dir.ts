@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { openContent } from '../stage/content.js';
 import { chmod, copyFile, link, lutimes, mkdir, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { run } from '../util/children.js';
 import type { StagedTree } from '../stage/tree.js';
 import { replaceDirAtomically } from '../util/atomic.js';
 import type { Reporter } from '../util/progress.js';
@@ -46,7 +46,7 @@ export async function writeDir(tree: StagedTree, outDir: string, reporter?: Repo
           await lutimes(dest, e.mtime, e.mtime);
           break;
         case 'fifo':
-          await execa('mkfifo', ['-m', e.mode.toString(8), dest]);
+          await run('mkfifo', ['-m', e.mode.toString(8), dest]);
           await utimes(dest, e.mtime, e.mtime);
           break;
         case 'char':

@@ -38,6 +38,10 @@ export async function writeTar(tree: StagedTree, outPath: string, reporter?: Rep
   await writeAtomically(outPath, async (tmp) => {
     const pack = tarStream.pack();
     const done = pipeline(pack, createWriteStream(tmp));
+    // A write error (a full disk) rejects `done` while an entry is being streamed: every wait
+    // races it, so the error reaches the caller instead of going unhandled.
+    done.catch(() => {});
+    const orFail = <T>(p: Promise<T>): Promise<T> => Promise.race([p, done.then(() => p)]);
     let written = 0;
     for (const e of entries) {
       if (e.path === '') {
@@ -49,12 +53,16 @@ export async function writeTar(tree: StagedTree, outPath: string, reporter?: Rep
         pack.entry(h);
         continue;
       }
-      await new Promise<void>((resolve, reject) => {
-        const sink = pack.entry(h, (err) => (err ? reject(err) : resolve()));
-        const src = openContent(e.source!);
-        src.on('error', reject);
-        src.pipe(sink);
-      });
+      await orFail(
+        new Promise<void>((resolve, reject) => {
+          const sink = pack.entry(h, (err) => (err ? reject(err) : resolve()));
+          // When the output fails, tar-stream destroys the entry's stream with the error too.
+          sink.on('error', reject);
+          const src = openContent(e.source!);
+          src.on('error', reject);
+          src.pipe(sink);
+        }),
+      );
       written += e.size;
       reporter?.progress('writing tar', written, total);
     }

@@ -1,6 +1,6 @@
 import { copyFile, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { run } from '../util/children.js';
 import { requireTool } from './tools.js';
 
 export interface EfiImageFile {
@@ -51,19 +51,19 @@ export async function makeEfiImage(out: string, files: EfiImageFile[], opts: Efi
   const scratch = await mkdtemp(join(opts.workDir, 'efi-'));
   try {
     await rm(out, { force: true });
-    await execa(mkfsFat, ['--invariant', '-i', opts.volumeSerial, '-n', opts.label ?? 'EFIBOOT', '-C', out, String(kib)], { env });
+    await run(mkfsFat, ['--invariant', '-i', opts.volumeSerial, '-n', opts.label ?? 'EFIBOOT', '-C', out, String(kib)], { env });
     const dirs = new Set<string>();
     for (const f of files) {
       const parts = f.name.split('/').slice(0, -1);
       for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
     }
     const sortedDirs = [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
-    if (sortedDirs.length > 0) await execa(mmd, ['-i', out, ...sortedDirs.map((d) => `::/${d}`)], { env });
+    if (sortedDirs.length > 0) await run(mmd, ['-i', out, ...sortedDirs.map((d) => `::/${d}`)], { env });
     for (const [i, f] of files.entries()) {
       const pinned = join(scratch, String(i));
       await copyFile(f.source, pinned);
       await utimes(pinned, opts.epoch, opts.epoch);
-      await execa(mcopy, ['-m', '-i', out, pinned, `::/${f.name}`], { env });
+      await run(mcopy, ['-m', '-i', out, pinned, `::/${f.name}`], { env });
     }
     await utimes(out, opts.epoch, opts.epoch);
     return { bytes: kib * KIB };

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { run } from '../util/children.js';
 import { requireGrubPlatform, requireTool, type GrubPlatform } from './tools.js';
 
 /**
@@ -25,5 +25,5 @@ const FORMATS: Record<GrubPlatform, string> = {
 /** Build a GRUB 2 core image with our modules and an embedded early config (grub-mkimage is reproducible). */
 export async function makeGrubImage(platform: GrubPlatform, out: string, earlyCfgPath: string): Promise<void> {
   const [mkimage, moduleDir] = await Promise.all([requireTool('grub-mkimage', 'to build the GRUB 2 boot images'), requireGrubPlatform(platform)]);
-  await execa(mkimage, ['-d', moduleDir, '-O', FORMATS[platform], '-p', '/boot/grub', '-c', earlyCfgPath, '-o', out, ...GRUB_CORE_MODULES[platform]]);
+  await run(mkimage, ['-d', moduleDir, '-O', FORMATS[platform], '-p', '/boot/grub', '-c', earlyCfgPath, '-o', out, ...GRUB_CORE_MODULES[platform]]);
 }

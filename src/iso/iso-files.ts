@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { run } from '../util/children.js';
 import { open } from 'node:fs/promises';
 import { InputError } from '../util/errors.js';
 import { requireTool } from './tools.js';
@@ -24,7 +24,7 @@ const REPORT = /^File data lba:\s*(\d+)\s*,\s*(\d+)\s*,\s*\d+\s*,\s*(\d+)\s*,\s*
 /** Every regular file of an ISO with where its data lies. */
 export async function listIsoFiles(iso: string): Promise<IsoFile[]> {
   const xorriso = await requireTool('xorriso', 'to read ISO 9660 images');
-  const r = await execa(xorriso, ['-no_rc', '-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba', '--'], { reject: false, all: true });
+  const r = await run(xorriso, ['-no_rc', '-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba', '--'], { reject: false, all: true });
   if (r.exitCode !== 0) throw new InputError(`${iso} is not a readable ISO 9660 image (xorriso: ${String(r.all ?? '').trim().split('\n').pop()})`);
   const files: IsoFile[] = [];
   for (const line of String(r.stdout ?? '').split('\n')) {

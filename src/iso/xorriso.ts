@@ -1,4 +1,6 @@
-import { execa } from 'execa';
+import { run } from '../util/children.js';
+import { ComposeError, EXIT } from '../util/errors.js';
+import { classifyToolFailure } from '../util/fs-errors.js';
 import type { BootCatalog, ElToritoEntry } from './types.js';
 import { requireTool } from './tools.js';
 
@@ -49,10 +51,14 @@ export function commonMkisofsArgs(opts: { out: string; volumeId: string; epoch: 
 /** Run `xorriso -as mkisofs` with the given options. */
 export async function runMkisofs(args: string[], epoch: number, cwd: string): Promise<void> {
   const xorriso = await requireTool('xorriso', 'to write ISO 9660 images');
-  const r = await execa(xorriso, ['-no_rc', '-as', 'mkisofs', ...args], { env: xorrisoEnv(epoch), cwd, reject: false, all: true });
+  const r = await run(xorriso, ['-no_rc', '-as', 'mkisofs', ...args], { env: xorrisoEnv(epoch), cwd, reject: false, all: true });
   if (r.exitCode !== 0) {
-    const tail = String(r.all ?? '').split('\n').filter((l) => /FAILURE|SORRY|error/i.test(l)).slice(-5).join('\n');
-    throw new Error(`xorriso failed (exit ${r.exitCode}) writing ${args[args.indexOf('-o') + 1]}:\n${tail || String(r.all ?? '').slice(-2000)}`);
+    const out = String(r.all ?? '');
+    const target = args[args.indexOf('-o') + 1];
+    const env = classifyToolFailure('xorriso', out, target);
+    if (env) throw env;
+    const tail = out.split('\n').filter((l) => /FAILURE|SORRY|error/i.test(l)).slice(-3).join('; ');
+    throw new ComposeError(`xorriso failed (exit ${r.exitCode}) writing ${target}: ${tail || out.trim().split('\n').pop()}`, EXIT.internal);
   }
 }
 
@@ -90,6 +96,6 @@ export function parseBootReport(text: string): BootCatalog {
 /** Read an ISO's El Torito catalog and system area back with xorriso. */
 export async function readBootCatalog(iso: string): Promise<BootCatalog> {
   const xorriso = await requireTool('xorriso', 'to read ISO 9660 images');
-  const r = await execa(xorriso, ['-no_rc', '-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain'], { env: { TZ: 'UTC' }, all: true });
+  const r = await run(xorriso, ['-no_rc', '-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain'], { env: { TZ: 'UTC' }, all: true });
   return parseBootReport(String(r.all ?? ''));
 }

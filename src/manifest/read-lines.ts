@@ -79,6 +79,7 @@ export async function readManifestLines(file: string, state: ReadState): Promise
     const line = expanded.trim();
     if (!line || line.startsWith('#')) continue;
     for (const name of unknown) if (!state.unknownMacros.has(name)) state.unknownMacros.set(name, `${file}:${start}`);
+    if (line.startsWith('<') && !line.endsWith('>')) fail(`the directive "${line.length > 60 ? `${line.slice(0, 60)}...` : line}" has no closing ">"`);
     if (line.startsWith('<') && line.endsWith('>')) {
       const inner = line.slice(1, -1);
       if (/^include\s/.test(inner)) {

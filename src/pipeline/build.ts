@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { OutputSet } from './output-set.js';
+import { classifySystemError } from '../util/fs-errors.js';
 import type { Profile } from '../profile/schema.js';
 import { writeDir } from '../emit/dir.js';
 import { buildManifest, hashTree, writeManifest } from '../emit/manifest.js';
@@ -77,27 +78,64 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   if (opts.formats.includes('ufs') && opts.profile.archive.format !== 'ufs') {
     throw new UsageError(`--format ufs writes a UFS image, but profile ${opts.profile.name} sets archive.format ${opts.profile.archive.format}; drop ufs from --format or use archive.format ufs`);
   }
-  const composed = await composeTree(opts);
+  const composed = await composeTree({ ...opts, outDir });
   const { tree } = composed;
   // The boot check runs before anything is written: an image that would not boot is never made.
   const check = await checkComposed(composed, profile);
   reportCheck(check, reporter, !!opts.noCheck);
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`cannot create the output directory ${opts.out} (${(e as Error).message}); pick another with -o`);
-  }
   await hashTree(tree, reporter);
+
+  // Every output is written into a staging directory inside -o and published with the others
+  // only when all of them are done (output-set.ts).
+  const set = await OutputSet.open(outDir, opts.out);
+  try {
+    const staged = await writeOutputs(opts, composed, set.staging).catch((e: unknown) => {
+      throw classifySystemError(e, opts.out) ?? e;
+    });
+    const manifestPath = join(outDir, `${profile.name}.manifest.json`);
+    const previous = existsSync(manifestPath) ? await readManifestFile(manifestPath).catch(() => undefined) : undefined;
+    const manifest = buildManifest(tree, profile.name, protoLabel(composed));
+    await writeManifest(set.path(`${profile.name}.manifest.json`), manifest);
+    staged.outputs.push({ format: 'manifest', path: set.path(`${profile.name}.manifest.json`) });
+
+    const removed = await set.publish(outputNames(profile.name).filter((n) => !staged.outputs.some((o) => basename(o.path) === n)));
+    if (removed.length) staged.notes.push(`removed what an earlier build wrote and this one does not: ${removed.join(', ')}`);
+    const outputs = staged.outputs.map((o) => ({ ...o, path: join(outDir, basename(o.path)) }));
+    const boot = staged.boot;
+    const bootSummary: BuildResult['boot'] = boot && {
+      imageBytes: boot.archive.imageBytes,
+      archiveBytes: boot.archive.archiveBytes,
+      archiveFormat: boot.archive.format,
+      sha1: boot.archive.sha1,
+      gzip: boot.archive.gzip,
+      ufs: boot.image?.ufs && { ncg: boot.image.ufs.ncg, inodesUsed: boot.image.ufs.inodesUsed, inodesTotal: boot.image.ufs.inodesTotal, freeBytes: boot.image.ufs.freeBytes },
+      iso: boot.iso && { bootloader: boot.iso.bootloader, picked: boot.iso.picked, bytes: boot.iso.bytes, bootsAs: boot.iso.bootsAs },
+    };
+    return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change: summarizeAgainstPrevious(previous, manifest), check, notes: staged.notes };
+  } finally {
+    await set.close();
+  }
+}
+
+/** Every output name a build of this profile can write (what a rebuild with fewer formats removes). */
+export function outputNames(profile: string): string[] {
+  return ['manifest.json', 'tar', 'root', 'ufs', 'boot_archive', 'boot_archive.hash', 'iso'].map((ext) => `${profile}.${ext}`);
+}
+
+/** Write the requested formats into `dir` (the staging directory). */
+async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: string): Promise<{ outputs: BuildOutput[]; notes: string[]; boot?: BootOutputs }> {
+  const { tree } = composed;
+  const { profile, reporter } = opts;
   const outputs: BuildOutput[] = [];
   const notes: string[] = [];
   for (const format of opts.formats) {
     if (format === 'dir') {
-      const path = join(outDir, `${profile.name}.root`);
+      const path = join(dir, `${profile.name}.root`);
       const r = await writeDir(tree, path, reporter);
-      if (r.skippedDevices.length) notes.push(`${r.skippedDevices.length} device node(s) are in the manifest but not in ${path}: creating them needs root`);
+      if (r.skippedDevices.length) notes.push(`${r.skippedDevices.length} device node(s) are in the manifest but not in ${basename(path)}: creating them needs root`);
       outputs.push({ format, path });
     } else if (format === 'tar') {
-      const path = join(outDir, `${profile.name}.tar`);
+      const path = join(dir, `${profile.name}.tar`);
       await writeTar(tree, path, reporter);
       outputs.push({ format, path });
     }
@@ -107,7 +145,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     boot = await emitBootOutputs({
       tree,
       profile,
-      outDir,
+      outDir: dir,
       keepImage: opts.formats.includes('ufs'),
       iso: opts.formats.includes('iso'),
       bootloader: opts.bootloader,
@@ -118,21 +156,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     outputs.push({ format: 'boot_archive', path: boot.archive.archive }, { format: 'boot_archive.hash', path: boot.archive.hashFile });
     if (boot.iso) outputs.push({ format: 'iso', path: boot.iso.path });
   }
-  const manifestPath = join(outDir, `${profile.name}.manifest.json`);
-  const previous = existsSync(manifestPath) ? await readManifestFile(manifestPath).catch(() => undefined) : undefined;
-  const manifest = buildManifest(tree, profile.name, protoLabel(composed));
-  await writeManifest(manifestPath, manifest);
-  outputs.push({ format: 'manifest', path: manifestPath });
-  const bootSummary: BuildResult['boot'] = boot && {
-    imageBytes: boot.archive.imageBytes,
-    archiveBytes: boot.archive.archiveBytes,
-    archiveFormat: boot.archive.format,
-    sha1: boot.archive.sha1,
-    gzip: boot.archive.gzip,
-    ufs: boot.image?.ufs && { ncg: boot.image.ufs.ncg, inodesUsed: boot.image.ufs.inodesUsed, inodesTotal: boot.image.ufs.inodesTotal, freeBytes: boot.image.ufs.freeBytes },
-    iso: boot.iso && { bootloader: boot.iso.bootloader, picked: boot.iso.picked, bytes: boot.iso.bytes, bootsAs: boot.iso.bootsAs },
-  };
-  return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change: summarizeAgainstPrevious(previous, manifest), check, notes };
+  return { outputs, notes, boot };
 }
 
 /** The boot check of a composed tree, with the profile's console. */

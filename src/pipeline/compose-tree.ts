@@ -24,6 +24,13 @@ import { addDevLinks } from '../devlinks/add-dev-links.js';
 import { BOOTENV_PATH, withSerialSpeed } from '../overlay/bootenv.js';
 import { readStagedText } from '../state/read-staged.js';
 import { InputError } from '../util/errors.js';
+import { registerPathRole } from '../util/fs-errors.js';
+import { relative, resolve, isAbsolute } from 'node:path';
+
+const isInside = (path: string, dir: string): boolean => {
+  const r = relative(dir, path);
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+};
 import type { Reporter } from '../util/progress.js';
 
 export interface ComposeTreeOptions extends SmfBuildOptions {
@@ -43,6 +50,8 @@ export interface ComposeTreeOptions extends SmfBuildOptions {
   reportUnused?: boolean;
   /** SOURCE_DATE_EPOCH, when set. */
   epoch?: number;
+  /** The build's output directory: left out of the image when it lies inside the proto area. */
+  outDir?: string;
   reporter: Reporter;
 }
 
@@ -73,7 +82,11 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   checkSmfOptions(profile, opts);
   const input = await locateProto(opts.proto);
   if (input.kind === 'dir' && input.root !== input.given && !input.given.endsWith('root_i386')) reporter.note(`using proto area ${input.root}`);
-  const { tree, tarballManifests } = await stageProto(input, { mtime: opts.epoch, reporter });
+  registerPathRole(input.kind === 'dir' ? input.root : input.file, 'input', 'the proto area');
+  // An output directory inside the proto area would put the previous build's outputs in the image.
+  const skip = input.kind === 'dir' && opts.outDir && isInside(resolve(opts.outDir), input.root) ? [resolve(opts.outDir)] : [];
+  if (skip.length) reporter.note(`the output directory ${opts.outDir} is inside the proto area; it is left out of the image`);
+  const { tree, tarballManifests } = await stageProto(input, { mtime: opts.epoch, reporter, skip });
   const protoEntries = tree.size - 1;
   const mtime = opts.epoch ?? tree.root.mtime;
   const adjuncts = opts.adjuncts?.length ? await applyAdjuncts(tree, opts.adjuncts, { mtime: opts.epoch, reporter }) : undefined;
@@ -123,8 +136,9 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     const err = closureError(c, profile.name);
     if (err) throw err;
     for (const n of closureNotes(c, !!opts.reportUnused)) reporter.note(n);
-    pruned = { removed: denied.removed + c.removed, removedBytes: denied.removedBytes + c.removedBytes };
+    pruned = { removed: denied.removed + c.removed, removedBytes: denied.removedBytes + c.removedBytes, };
   } else pruned = pruneByGlobs(tree, profile.include, profile.exclude, placed);
+  for (const g of pruned.unmatchedGlobs ?? []) reporter.warn(`profile ${profile.name}: the include glob "${g}" matches nothing in the proto area`);
   if (profile.init.mode === 'smf') await checkSmfImage(tree, profile, { sshKey: opts.sshKey !== undefined, reporter });
 
   // Kernel state files and metadata come after pruning: drivers pruned away leave no lines.

@@ -15,6 +15,35 @@ export interface DirReadOptions {
   /** What to record as the origin of file contents. */
   origin: Extract<ContentSource, { kind: 'host' }>['origin'];
   reporter?: Reporter;
+  /** Host paths left out of the tree with everything below them (an output directory inside the proto). */
+  skip?: readonly string[];
+}
+
+/** A file name's bytes as text, with the bytes that are not UTF-8 written \xNN. */
+export function escapeName(name: Buffer): string {
+  let out = '';
+  for (let i = 0; i < name.length; ) {
+    const n = utf8Length(name, i);
+    if (n > 0) {
+      out += name.toString('utf8', i, i + n);
+      i += n;
+    } else out += `\\x${name[i++].toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** The length of a well-formed UTF-8 sequence at `i`, or 0. */
+function utf8Length(b: Buffer, i: number): number {
+  const c = b[i];
+  const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (n === 0 || i + n > b.length) return 0;
+  for (let k = 1; k < n; k++) if ((b[i + k] & 0xc0) !== 0x80) return 0;
+  return Buffer.from(b.toString('utf8', i, i + n), 'utf8').equals(b.subarray(i, i + n)) ? n : 0;
+}
+
+/** Whether a name is valid UTF-8 (so it survives as a string unchanged). */
+export function isUtf8Name(name: Buffer): boolean {
+  return Buffer.from(name.toString('utf8'), 'utf8').equals(name);
 }
 
 function typeOf(st: Stats): EntryType | null {
@@ -42,17 +71,22 @@ export async function readDirTree(root: string, opts: DirReadOptions): Promise<S
   let count = 0;
   const walk = (rel: string): void => {
     const abs = rel === '' ? root : join(root, rel);
-    let names: string[];
+    let raw: Buffer[];
     try {
-      names = readdirSync(abs);
+      raw = readdirSync(abs, { encoding: 'buffer' });
     } catch (e) {
       throw new InputError(`cannot read directory ${abs}: ${(e as Error).message}`);
     }
-    names.sort(comparePaths);
+    // illumos names are bytes; compose keeps names as UTF-8 text, so a name that is not UTF-8 is
+    // refused rather than changed (two such names could otherwise become one).
+    const bad = raw.find((n) => !isUtf8Name(n));
+    if (bad) throw new InputError(`${join(abs, escapeName(bad))}: the file name is not valid UTF-8 (shown with \\xNN for its other bytes), which compose cannot carry into the image unchanged; rename it or leave it out of the proto area`);
+    const names = raw.map((n) => n.toString('utf8')).sort(comparePaths);
     const subdirs: string[] = [];
     for (const name of names) {
       const path = rel === '' ? name : `${rel}/${name}`;
       const hostPath = join(root, path);
+      if (opts.skip?.includes(hostPath)) continue;
       const st = lstatSync(hostPath);
       const type = typeOf(st);
       if (type === null) {

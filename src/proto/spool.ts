@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { OutputError } from '../util/errors.js';
+import { registerPathRole } from '../util/fs-errors.js';
 
 /**
  * A private temporary directory for tarball members. A tarball can only be read front to back, but
@@ -12,7 +14,13 @@ export class Spool {
   private next = 0;
 
   constructor() {
-    this.dir = mkdtempSync(join(process.env.COMPOSE_TMPDIR ?? tmpdir(), 'illumos-compose-spool-'));
+    const base = process.env.COMPOSE_TMPDIR ?? tmpdir();
+    try {
+      this.dir = mkdtempSync(join(base, 'illumos-compose-spool-'));
+    } catch (e) {
+      throw new OutputError(`cannot make a temporary directory in ${base} for the tarball's members (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); point COMPOSE_TMPDIR (or TMPDIR) at a writable directory with room for the unpacked proto area`);
+    }
+    registerPathRole(this.dir, 'temp', "the tarball's temporary spool");
     const cleanup = () => this.dispose();
     process.once('exit', cleanup);
   }

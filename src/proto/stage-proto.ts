@@ -11,8 +11,8 @@ export interface StagedProto {
 }
 
 /** Stage a located proto area (directory or tarball) as a tree; no file contents are copied. */
-export async function stageProto(input: ProtoInput, opts: { mtime?: number; reporter?: Reporter }): Promise<StagedProto> {
-  if (input.kind === 'dir') return { tree: await readDirTree(input.root, { mtime: opts.mtime, origin: 'proto', reporter: opts.reporter }) };
+export async function stageProto(input: ProtoInput, opts: { mtime?: number; reporter?: Reporter; skip?: string[] }): Promise<StagedProto> {
+  if (input.kind === 'dir') return { tree: await readDirTree(input.root, { mtime: opts.mtime, origin: 'proto', reporter: opts.reporter, skip: opts.skip }) };
   const t = await readTarball(input.file, input.gzip, opts);
   return { tree: t.tree, tarballManifests: t.manifests };
 }

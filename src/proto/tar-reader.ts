@@ -7,9 +7,10 @@ import { Transform, type Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import type { EntryType, StagedEntry } from '../stage/model.js';
 import { PERM_MASK } from '../stage/model.js';
-import { StagedTree, normalizeImagePath, comparePaths } from '../stage/tree.js';
+import { StagedTree, StagePathError, normalizeImagePath, comparePaths } from '../stage/tree.js';
 import { canonicalizeHardlinks } from '../stage/hardlinks.js';
 import { InputError, ComposeError } from '../util/errors.js';
+import { classifySystemError } from '../util/fs-errors.js';
 import type { Reporter } from '../util/progress.js';
 import { checkSymlinkTarget } from './entry-checks.js';
 import { missingShape, describeMissing } from './shape.js';
@@ -48,6 +49,26 @@ const WORKSPACE_PKG = /(?:^|\/)usr\/src\/pkg\/(?:manifests|transforms)\/[^/]+$/;
 const WORKSPACE_SOURCE = /(?:^|\/)usr\/src\//;
 /** Members up to this size are spooled with one synchronous write. */
 const SMALL_MEMBER = 1 << 20;
+
+/**
+ * Members compose cannot read faithfully are refused by name rather than read wrong: a type tar-stream
+ * does not know (tar-stream reports GNU sparse 'S', multi-volume 'M', volume labels 'V' and vendor
+ * types as null, which would otherwise read as a regular file of the first block), PAX sparse
+ * files (GNU.sparse.* records: the data is a map plus fragments, not the file), and names that
+ * are not UTF-8 (their bytes decode to U+FFFD, and two such names could become one).
+ */
+function refuseUnreadable(label: string, h: tarStream.Header): void {
+  const pax = (h as tarStream.Header & { pax?: Record<string, string> | null }).pax ?? {};
+  if (h.type === null || h.type === undefined) {
+    throw new InputError(`${label}: member "${h.name}" has a tar type compose does not read (a GNU sparse, multi-volume or vendor-specific member); make the tarball without --sparse, with plain files, links and directories`);
+  }
+  if (Object.keys(pax).some((k) => k.startsWith('GNU.sparse.')) || /(^|\/)GNUSparseFile\.\d+\//.test(h.name)) {
+    throw new InputError(`${label}: member "${pax['GNU.sparse.name'] ?? h.name}" is a sparse file (PAX GNU.sparse format), which compose does not read; make the tarball without --sparse`);
+  }
+  for (const [what, name] of [['name', h.name], ['link target', h.linkname ?? '']] as const) {
+    if (name.includes('\uFFFD')) throw new InputError(`${label}: member "${h.name}" has a ${what} that is not valid UTF-8 (shown with U+FFFD for its other bytes), which compose cannot carry into the image unchanged; rename it before making the tarball`);
+  }
+}
 
 /** Reject member names that could land outside the extraction root. */
 function safeName(label: string, name: string, what = 'entry'): string {
@@ -93,7 +114,8 @@ export async function readTarMembers(file: string, gzip: boolean, opts: TarReadO
   const consume = (async () => {
     for await (const member of extract as AsyncIterable<Readable & { header: tarStream.Header }>) {
       const h = member.header;
-      const type = TAR_TYPES[h.type ?? 'file'];
+      refuseUnreadable(label, h);
+      const type = TAR_TYPES[h.type!];
       if (!type) {
         member.resume();
         continue; // pax/global headers are handled by tar-stream; other types carry no image entry
@@ -160,6 +182,10 @@ export async function readTarMembers(file: string, gzip: boolean, opts: TarReadO
   } catch (e) {
     spool.dispose();
     if (e instanceof ComposeError) throw e;
+    // A full or unwritable temporary directory is not the tarball's fault (a failed write through
+    // a descriptor names no path: the spool is what was being written).
+    const env = classifySystemError(e, spool.dir);
+    if (env) throw env;
     throw new InputError(`${label} is not a readable ${gzip ? 'gzip-compressed ' : ''}tarball (${(e as Error).message}); check the file is complete`);
   }
   opts.reporter?.done('reading tarball');
@@ -219,7 +245,13 @@ export function buildTreeFromMembers(label: string, raw: StagedEntry[], mtime?: 
     if (e.type === 'hardlink') {
       if (!files.has(e.target!)) throw new InputError(`${file}: hard link "${e.path}" points at "${e.target}", which is not a regular file earlier in the tarball`);
     }
-    tree.put(e);
+    try {
+      tree.put(e);
+    } catch (err) {
+      // Two members that cannot both exist: a path below something that is not a directory.
+      if (err instanceof StagePathError) throw new InputError(`${file}: member "${e.path}" cannot be placed: ${err.message}`);
+      throw err;
+    }
   }
   // A hardlink takes its owner's inode: same mode.
   for (const e of tree.entries()) if (e.type === 'hardlink') e.mode = tree.contentOwner(e).mode;

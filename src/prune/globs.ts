@@ -4,6 +4,18 @@ import { parentOf, type StagedTree } from '../stage/tree.js';
 export interface PruneResult {
   removed: number;
   removedBytes: number;
+  /** Include globs that match nothing in the tree (probably a typo). */
+  unmatchedGlobs?: string[];
+}
+
+/** The globs of a list that match no path of the tree (directly or as a directory above one). */
+export function unmatchedGlobs(tree: StagedTree, globs: string[]): string[] {
+  if (globs.length === 0) return [];
+  const paths = tree.entries().map((e) => e.path);
+  return globs.filter((g) => {
+    const isMatch = picomatch(g.replace(/^\/+/, '').replace(/\/+$/, ''), { dot: true });
+    return !paths.some((p) => p !== '' && isMatch(p));
+  });
 }
 
 /** A matcher that is true when a path or any of its ancestors matches one of the globs. */
@@ -29,6 +41,9 @@ function subtreeMatcher(globs: string[]): (path: string) => boolean {
  * Entries the overlays or the tool placed (`protect`) are never removed.
  */
 export function pruneByGlobs(tree: StagedTree, include: string[], exclude: string[], protect: Set<string>): PruneResult {
+  // Excludes are often defensive (a boot_archive that may not be there); an include that matches
+  // nothing is a mistake worth saying.
+  const unmatched = unmatchedGlobs(tree, include);
   const included = include.length ? subtreeMatcher(include) : () => true;
   const excluded = subtreeMatcher(exclude);
   const keep = new Set<string>(['']);
@@ -48,5 +63,5 @@ export function pruneByGlobs(tree: StagedTree, include: string[], exclude: strin
     if (e.type === 'file') removedBytes += e.size;
     tree.remove(e.path);
   }
-  return { removed, removedBytes };
+  return { removed, removedBytes, unmatchedGlobs: unmatched };
 }

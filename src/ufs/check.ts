@@ -266,6 +266,7 @@ async function checkInode(img: UfsImage, walk: Walk, p: Problems, ino: number, d
   if (di.flags !== 0) p.add('inode fields', `${who}: ic_flags is 0x${di.flags.toString(16)} (preallocated, compressed or attribute inodes are not expected)`);
   if (di.shadow !== 0 || di.oeftflag !== 0) p.add('inode fields', `${who}: ic_shadow ${di.shadow} / ic_oeftflag ${di.oeftflag} refer to ACL or attribute inodes, which are not expected`);
   if (di.size > 2 ** 40 - 1) p.add('inode fields', `${who}: size ${di.size} exceeds the UFS limit`);
+  else if (di.size > img.maxFileBytes) p.add('inode fields', `${who}: size ${di.size} is more than the whole file system (${img.maxFileBytes} bytes)`);
   switch (type) {
     case 'file':
       stats.files++;

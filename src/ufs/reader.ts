@@ -4,7 +4,7 @@
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { DINODE_SIZE, FS_MAGIC, NDADDR, SBOFF, SBSIZE, UFSROOTINO } from './constants.js';
+import { DINODE_SIZE, FS_MAGIC, MAXPATHLEN, NDADDR, SBOFF, SBSIZE, UFSROOTINO } from './constants.js';
 import { parseDirectory, type ParsedDirEntry } from './directory.js';
 import { UfsGeometry } from './geometry.js';
 import { decodeDevice, decodeInode, effectiveGid, effectiveUid, inodeType, RDEV_SLOT, type DiskInode, type InodeType } from './inode.js';
@@ -61,6 +61,7 @@ export class UfsImage {
     const fh = await open(path, 'r');
     try {
       const { size } = await fh.stat();
+      if (size < SBOFF + SBSIZE) throw new UfsFormatError(`${path} is too short to be a UFS image (${size} bytes; its superblock alone ends at byte ${SBOFF + SBSIZE})`);
       const raw = Buffer.alloc(SBSIZE);
       await fh.read(raw, 0, SBSIZE, SBOFF);
       const sb = decodeSuperblock(raw);
@@ -125,11 +126,22 @@ export class UfsImage {
     return out;
   }
 
+  /** The largest size a file can have here: the file system's size (holes are not written by compose). */
+  get maxFileBytes(): number {
+    return Math.min(this.sb.size * this.geometry.fsize, this.imageBytes);
+  }
+
   /** Follow an inode's pointers (direct, single, double and triple indirect). */
   async blockMap(ino: DiskInode): Promise<BlockMap> {
     const g = this.geometry;
-    const nblocks = Math.ceil(ino.size / g.bsize);
     const map: BlockMap = { addrs: [], lengths: [], indirect: [], problems: [] };
+    // A size read from the image is checked before anything is sized by it: a flipped bit must
+    // not make the reader walk (or allocate for) terabytes.
+    if (!Number.isSafeInteger(ino.size) || ino.size < 0 || ino.size > this.maxFileBytes) {
+      map.problems.push(`the inode claims ${ino.size} bytes, more than the whole file system (${this.maxFileBytes})`);
+      return map;
+    }
+    const nblocks = Math.ceil(ino.size / g.bsize);
     const lengthOf = (lbn: number): number => {
       if (nblocks > NDADDR || lbn < nblocks - 1) return g.bsize;
       const rest = ino.size - lbn * g.bsize;
@@ -228,6 +240,7 @@ export class UfsImage {
   }
 
   async readSymlink(ino: DiskInode): Promise<string> {
+    if (ino.size > MAXPATHLEN) throw new UfsFormatError(`a symbolic link of ${ino.size} bytes is longer than MAXPATHLEN (${MAXPATHLEN})`);
     if (ino.blocks === 0) {
       // Not something Solaris writes, but tolerate a BSD-style inline target.
       const raw = Buffer.alloc(60);

@@ -9,6 +9,8 @@ export const EXIT = {
   usage: 2,
   input: 3,
   tool: 4,
+  // The outputs cannot be written: permissions, a read-only or full disk, another build holding -o.
+  output: 5,
 } as const;
 
 export class ComposeError extends Error {
@@ -49,5 +51,15 @@ export class ToolMissingError extends ComposeError {
     purpose: string,
   ) {
     super(`${tool} is needed ${purpose} but is not installed; install the Debian package "${debianPackage}" (apt-get install ${debianPackage})`, EXIT.tool);
+  }
+}
+
+/**
+ * The outputs (or the temporary files on the way to them) cannot be written: an unwritable or
+ * read-only -o, a full disk, another build into the same -o. The user's environment, not a bug. Exit 5.
+ */
+export class OutputError extends ComposeError {
+  constructor(message: string) {
+    super(message, EXIT.output);
   }
 }

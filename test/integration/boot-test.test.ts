@@ -203,6 +203,17 @@ describe.skipIf(!haveTools)('compose boot-test with QEMU', () => {
     expect(await readdir(tmp)).toEqual([]);
   });
 
+  it('killed with SIGKILL (no handler runs), it still leaves no QEMU behind', async () => {
+    const log = join(work, 'sigkill.log');
+    const child = execa('node', [CLI, 'boot-test', hangIso, '--log', log, '--timeout', '60'], { reject: false });
+    for (let i = 0; i < 100 && !(await qemuWithLog(log)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await qemuWithLog(log)).not.toBe('');
+    child.kill('SIGKILL');
+    await child;
+    for (let i = 0; i < 30 && (await qemuWithLog(log)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await qemuWithLog(log)).toBe('');
+  });
+
   it('fails --check-archive when the archive differs from what the kernel got', async () => {
     const other = join(work, 'truncated_archive');
     await copyFile(archive, other);
@@ -247,6 +258,24 @@ describe.skipIf(!haveTools)('compose boot-test errors', () => {
     expect(badRe.stderr).toMatch(/^compose: --expect "a\(b" is not a valid regular expression/);
     const bhyve = await runCli(['boot-test', iso, '--vm', 'bhyve']);
     expect(bhyve.exitCode, bhyve.stderr).toBe(2);
+  });
+
+  it('an empty file or one that is not a bootable image fails at once (exit 3), without starting QEMU', async () => {
+    const dir = await scratchDir('boot-test-junk-');
+    await writeFile(join(dir, 'empty.iso'), '');
+    await writeFile(join(dir, 'junk.iso'), Buffer.alloc(64 * 1024, 0x41));
+    for (const [name, message] of [
+      ['empty.iso', /is empty/],
+      ['junk.iso', /neither an ISO 9660 image nor a disk image with a boot sector/],
+    ] as const) {
+      const t0 = Date.now();
+      const r = await runCli(['boot-test', join(dir, name), '--timeout', '60', '--log', join(dir, `${name}.log`)]);
+      expect(r.exitCode, name).toBe(3);
+      expect(r.stderr).toMatch(message);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(existsSync(join(dir, `${name}.log`))).toBe(false);
+    }
+    expect((await runCli(['boot-test', archive])).stderr).toMatch(/is a UFS image, not a bootable one/);
   });
 
   it('missing qemu, OVMF or VBoxManage are tool errors (exit 4) naming the Debian package', async () => {

@@ -11,7 +11,10 @@ let iso: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'boot-plan-'));
   iso = join(dir, 'pureboot.iso');
-  await writeFile(iso, 'not really an ISO');
+  // Enough of a disk image for boot-test's first look (a boot sector's 0x55AA); nothing boots it here.
+  const sector = Buffer.alloc(512);
+  sector.writeUInt16BE(0x55aa, 510);
+  await writeFile(iso, sector);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bufferSource } from '../../src/elf/byte-source.js';
+import { bufferSource, withByteSource } from '../../src/elf/byte-source.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ElfFormatError, readElfInfo, readElfInfoFromBuffer } from '../../src/elf/read-elf.js';
 import { buildSyntheticElf } from '../../src/elf/write-synthetic.js';
 import { EM_SPARCV9 } from '../../src/elf/constants.js';
@@ -70,6 +73,23 @@ describe('readElfInfo', () => {
       const b = buildSyntheticElf({ type: 'rel', elfClass, endian, dependsOn: 'misc/scsi drv/ip' });
       expect(await readElfInfoFromBuffer(b)).toMatchObject({ type: 'rel', elfClass, endian, needed: [], dependsOn: 'misc/scsi drv/ip' });
     }
+  });
+
+  it('reads a _depends_on whose name and value cross read-chunk boundaries (the 256 KiB string-table chunk, the 64 KiB cached head, the 256-byte string step)', async () => {
+    const modules = Array.from({ length: 60 }, (_, i) => `misc/module_${i}`).join(' '); // > 256 bytes
+    // "\0" + "_init\0" + padding: the name starts 5 bytes before the 256 KiB chunk boundary.
+    const padStrtab = 256 * 1024 - 7 - 5;
+    // The value starts 10 bytes before the end of the 64 KiB head the file source caches.
+    const padData = 64 * 1024 - 10 - 64 - 16;
+    const b = buildSyntheticElf({ type: 'rel', dependsOn: modules, padStrtab, padData });
+    const valueAt = b.indexOf(modules);
+    expect(valueAt).toBeLessThan(64 * 1024);
+    expect(valueAt + modules.length).toBeGreaterThan(64 * 1024);
+    expect((await readElfInfoFromBuffer(b))?.dependsOn).toBe(modules);
+    const dir = mkdtempSync(join(tmpdir(), 'elf-chunks-'));
+    writeFileSync(join(dir, 'mod'), b);
+    const info = await withByteSource({ kind: 'host', path: join(dir, 'mod'), origin: 'proto' }, b.length, (src) => readElfInfo(src));
+    expect(info?.dependsOn).toBe(modules);
   });
 
   it('prefers DT_NEEDED over _depends_on, as krtld does', async () => {

@@ -178,3 +178,11 @@ describe('package architecture', () => {
     expect(set.otherArchitecture).toEqual([join(dir, 'sparc.p5m')]);
   });
 });
+
+describe('malformed directives', () => {
+  it('a <transform without its closing ">" says the ">" is missing, with the file and line', async () => {
+    const dir = tempManifests({ 'a.p5m': 'set name=pkg.fmri value=pkg:/a@1\n<transform file path=.* -> default mode 0444\nfile path=a mode=0444\n' });
+    await expect(loadManifests(dir)).rejects.toThrow(InputError);
+    await expect(loadManifests(dir)).rejects.toThrow(/a\.p5m:2: the directive "<transform file path=\.\* -> default mode 0444" has no closing ">"/);
+  });
+});

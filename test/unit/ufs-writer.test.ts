@@ -4,6 +4,7 @@
  * sizing, inode counts and error cases behave as documented.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,5 +213,49 @@ describe('writeUfsImage', () => {
     expect(done).toBe(total);
     expect(total).toBeGreaterThanOrEqual(3 * MiB + 2);
     expect(calls.every(([d], i) => i === 0 || d >= calls[i - 1][0])).toBe(true);
+  });
+});
+
+describe('the image, byte for byte, where the format fixes the bytes', () => {
+  // Checked against the on-disk format itself, not our reader: struct cg's cg_iusedoff and
+  // cg_freeoff at bytes 92 and 96 of the cylinder-group header, maps least significant bit first
+  // (bit k of byte k>>3: setbit() in sys/fs/ufs_fs.h via isset/setbit of sys/param.h), a device
+  // number in ic_db[1] (inode byte 44) in the old 16-bit form major<<8|minor when it fits and
+  // else the 32-bit form major<<18|minor (ufs_dirmakeinode, cmpldev).
+  it('inode map, free-fragment map and device numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ufs-golden-'));
+    const t = new TreeBuilder();
+    t.tree.put({ path: 'dev/null', type: 'char', mode: 0o666, uid: 0, gid: 3, mtime: T0, size: 0, rdev: { major: 13, minor: 2 } });
+    t.tree.put({ path: 'dev/big', type: 'block', mode: 0o600, uid: 0, gid: 3, mtime: T0, size: 0, rdev: { major: 300, minor: 5 } });
+    const file = join(dir, 'g.ufs');
+    await writeUfsImage(t.tree, file, { size: 'auto', freePercent: 10, nbpi: 4096, time: T0 });
+    const img = readFileSync(file);
+    const sb = 8192;
+    const fsize = img.readInt32LE(sb + 0x34);
+    const iblkno = img.readInt32LE(sb + 0x10);
+    const cblkno = img.readInt32LE(sb + 0x0c);
+    const cg = cblkno * fsize;
+    expect(img.readInt32LE(cg + 4)).toBe(0x090255); // cg_magic
+    const iused = img.readInt32LE(cg + 92);
+    const free = img.readInt32LE(cg + 96);
+    // Inodes 0 and 1 are reserved, 2 is the root, then /dev, /dev/big, /dev/null: six in use.
+    expect(img[cg + iused]).toBe(0b0011_1111);
+    expect(img[cg + iused + 1]).toBe(0);
+    // The root directory's first fragment (ic_db[0] of inode 2) is in use: its bit is clear.
+    const inode = (n: number) => iblkno * fsize + n * 128;
+    const rootFrag = img.readInt32LE(inode(2) + 40);
+    expect((img[cg + free + (rootFrag >> 3)] >> (rootFrag & 7)) & 1).toBe(0);
+    // The fragments below the data area hold metadata, never free; the last fragment of a group
+    // with room to spare is free: its bit is set.
+    expect(img[cg + free]).toBe(0);
+    const fpg = img.readInt32LE(sb + 0xbc);
+    const size = img.readInt32LE(sb + 0x24);
+    const last = Math.min(fpg, size) - 1;
+    expect((img[cg + free + (last >> 3)] >> (last & 7)) & 1).toBe(1);
+    // Device numbers in ic_db[1] (the root, /dev and then the devices in name order: big, null).
+    expect(img.readUInt32LE(inode(4) + 44)).toBe((300 << 18) | 5);
+    expect(img.readUInt32LE(inode(5) + 44)).toBe((13 << 8) | 2);
+    expect(img.readUInt16LE(inode(5)) & 0xf000).toBe(0x2000); // IFCHR
+    expect(img.readUInt16LE(inode(4)) & 0xf000).toBe(0x6000); // IFBLK
   });
 });

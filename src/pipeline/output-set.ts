@@ -1,0 +1,168 @@
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { OutputError } from '../util/errors.js';
+import { registerPathRole } from '../util/fs-errors.js';
+
+// The outputs of one build are published together or not at all. Everything is written into a
+// staging directory inside the output directory (same file system, so a rename moves it); only
+// when the whole build has succeeded are the files renamed into place, in one final step recorded
+// in a journal first, so a build killed half-way through publishing is completed by the next one.
+// A lock file keeps two builds out of one output directory; staging directories and locks left
+// by killed builds are removed by the next. A rebuild removes the outputs of the profile that it
+// no longer writes, so an old ISO never sits beside a new boot_archive.
+
+const LOCK = '.compose.lock';
+const JOURNAL = '.compose-publish.json';
+const STAGING_PREFIX = '.compose-staging-';
+
+interface Journal {
+  staging: string;
+  move: string[];
+  remove: string[];
+}
+
+/** Whether a process exists (on this host). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const owned = new Set<string>();
+process.once('exit', () => {
+  for (const p of owned) rmSync(p, { recursive: true, force: true });
+});
+
+export class OutputSet {
+  private published = false;
+
+  private constructor(
+    readonly outDir: string,
+    readonly staging: string,
+    private readonly lockPath: string,
+  ) {}
+
+  /** Lock the output directory, finish or clean up what killed builds left, and make a staging directory. */
+  static async open(outDir: string, label: string): Promise<OutputSet> {
+    try {
+      await mkdir(outDir, { recursive: true });
+    } catch (e) {
+      throw new OutputError(`cannot create the output directory ${label} (${(e as Error).message}); pick another with -o`);
+    }
+    registerPathRole(outDir, 'output', 'the output directory');
+    const lockPath = join(outDir, LOCK);
+    takeLock(lockPath, label);
+    owned.add(lockPath);
+    try {
+      await finishPublish(outDir);
+      for (const name of readdirSync(outDir)) if (name.startsWith(STAGING_PREFIX)) await rm(join(outDir, name), { recursive: true, force: true });
+      const staging = join(outDir, `${STAGING_PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`);
+      await mkdir(staging);
+      owned.add(staging);
+      return new OutputSet(outDir, staging, lockPath);
+    } catch (e) {
+      releaseLock(lockPath);
+      throw e;
+    }
+  }
+
+  /** Where an output named `name` is written until it is published. */
+  path(name: string): string {
+    return join(this.staging, name);
+  }
+
+  /**
+   * Move the staged outputs into place, and remove `stale` (outputs of the same profile a
+   * previous build wrote and this one does not). Returns the stale outputs that were there.
+   */
+  async publish(stale: string[]): Promise<string[]> {
+    const move = readdirSync(this.staging).sort();
+    const remove = stale.filter((n) => existsSync(join(this.outDir, n))).sort();
+    const journal: Journal = { staging: this.staging, move, remove };
+    const tmp = join(this.outDir, `${JOURNAL}.tmp`);
+    await writeFile(tmp, JSON.stringify(journal));
+    await rename(tmp, join(this.outDir, JOURNAL));
+    // From here on the build is committed: a kill now is finished by the next build.
+    owned.delete(this.staging);
+    await applyJournal(this.outDir, journal);
+    this.published = true;
+    return remove;
+  }
+
+  /** Remove the staging directory (unless published) and release the lock. */
+  async close(): Promise<void> {
+    if (!this.published) {
+      await rm(this.staging, { recursive: true, force: true });
+      owned.delete(this.staging);
+    }
+    releaseLock(this.lockPath);
+    owned.delete(this.lockPath);
+  }
+}
+
+function takeLock(lockPath: string, label: string): void {
+  const me = `${process.pid} ${hostname()}\n`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, me);
+      closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutputError(`cannot lock the output directory ${label} (${(e as Error).message}); pick a writable directory with -o`);
+    }
+    const [pidText, host] = readFileSync(lockPath, 'utf8').trim().split(/\s+/);
+    const pid = Number(pidText);
+    if (host === hostname() && Number.isInteger(pid) && pid > 0 && alive(pid) && pid !== process.pid) {
+      throw new OutputError(`another compose (pid ${pid}) is building into ${label}; wait for it to finish, or pick another output directory with -o`);
+    }
+    if (host !== hostname() && host !== undefined) {
+      throw new OutputError(`${label} is locked by a compose on ${host} (pid ${pidText}); if no build is running there, remove ${lockPath}`);
+    }
+    // A lock left by a build that was killed: take it over.
+    unlinkSync(lockPath);
+  }
+  throw new OutputError(`cannot lock the output directory ${label}; remove ${lockPath} if no build is running`);
+}
+
+function releaseLock(lockPath: string): void {
+  try {
+    if (readFileSync(lockPath, 'utf8').startsWith(`${process.pid} `)) unlinkSync(lockPath);
+  } catch {
+    // gone already
+  }
+}
+
+/** Complete a publish a killed build had committed to. */
+async function finishPublish(outDir: string): Promise<void> {
+  const path = join(outDir, JOURNAL);
+  if (!existsSync(path)) return;
+  let journal: Journal;
+  try {
+    journal = JSON.parse(await readFile(path, 'utf8')) as Journal;
+  } catch {
+    await rm(path, { force: true });
+    return;
+  }
+  await applyJournal(outDir, journal);
+}
+
+async function applyJournal(outDir: string, j: Journal): Promise<void> {
+  for (const name of j.remove) await rm(join(outDir, name), { recursive: true, force: true });
+  for (const name of j.move) {
+    const from = join(j.staging, name);
+    if (!existsSync(from)) continue; // moved before the kill
+    const to = join(outDir, name);
+    const st = await stat(to).catch(() => undefined);
+    if (st?.isDirectory()) await rm(to, { recursive: true, force: true });
+    await rename(from, to);
+  }
+  await rm(join(outDir, JOURNAL), { force: true });
+  await rm(j.staging, { recursive: true, force: true });
+}
