@@ -9,7 +9,7 @@ APT_PACKAGES=(
   xorriso mtools dosfstools       # ISO 9660 and the EFI system partition image
   grub-pc-bin grub-efi-amd64-bin grub-common   # the grub2 backend and grub-fstest
   busybox-static cpio             # the Linux reader's initramfs
-  pigz                            # parallel gzip for the boot_archive
+  pigz                            # the benchmark's compression floor (tar | pigz)
   sleuthkit makefs e2fsprogs      # independent readers and benchmark peers
   libxml2-utils                   # xmllint, to validate generated SMF profiles in tests
   time                            # GNU time, for the benchmark's peak RSS figures

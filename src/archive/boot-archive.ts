@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { tempPathFor, writeAtomically } from '../util/atomic.js';
-import { gzipFile, type GzipResult } from './gzip.js';
+import { writeChunkedGzip, type ChunkRecord, type ChunkSource } from './chunked-gzip.js';
 
 /** Where the boot loaders look for the archive inside the ISO tree. */
 export const ARCHIVE_PLACEMENT = {
@@ -19,37 +18,40 @@ export interface BootArchive {
   sha1: string;
   imageBytes: number;
   archiveBytes: number;
-  gzip: GzipResult['tool'];
+  /** What compressed it: Node's zlib (its version decides the bytes) and the level. */
+  gzip: string;
+  /** The archive's independently compressed chunks (for the next build's reuse). */
+  chunks: ChunkRecord[];
+  /** How many of them were copied from the previous archive instead of compressed. */
+  reusedChunks: number;
 }
 
-export async function sha1File(path: string): Promise<{ sha1: string; bytes: number }> {
-  const h = createHash('sha1');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    h.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha1: h.digest('hex'), bytes };
-}
+export const gzipIdentity = (level: number): string => `zlib ${process.versions.zlib} level ${level}`;
 
 /**
- * Make a boot_archive from a UFS image: the image gzip'd (the loader and GRUB decompress it; the
- * kernel cannot), and boot_archive.hash holding the SHA-1 of the uncompressed image as
- * `digest -a sha1` prints it: 40 hex digits and a newline.
+ * Make a boot_archive from an image given as a stream of buffers, front to back: the image
+ * gzip'd (the loader and GRUB decompress it; the kernel cannot), and boot_archive.hash holding
+ * the SHA-1 of the uncompressed image as `digest -a sha1` prints it: 40 hex digits and a newline.
  */
-export async function makeBootArchive(image: string, archivePath: string, level = 9): Promise<BootArchive> {
-  const { sha1, bytes } = await sha1File(image);
+export async function writeBootArchive(image: Iterable<Buffer> | AsyncIterable<Buffer>, archivePath: string, opts: { level: number; previous?: ChunkSource }): Promise<BootArchive> {
   const hashFile = `${archivePath}.hash`;
   // The pair must never disagree (a mismatch is a panic at boot): both are written under
   // temporary names, and the hash is renamed into place only after the archive.
   const hashTmp = tempPathFor(hashFile);
-  let gz: GzipResult;
   try {
-    await writeFile(hashTmp, `${sha1}\n`);
-    gz = await writeAtomically(archivePath, (tmp) => gzipFile(image, tmp, level));
+    const gz = await writeAtomically(archivePath, async (tmp) => {
+      const r = await writeChunkedGzip(image, tmp, opts);
+      await writeFile(hashTmp, `${r.sha1}\n`);
+      return r;
+    });
     await rename(hashTmp, hashFile);
+    return { archive: archivePath, hashFile, sha1: gz.sha1, imageBytes: gz.bytes, archiveBytes: gz.archiveBytes, gzip: gzipIdentity(opts.level), chunks: gz.chunks, reusedChunks: gz.reused };
   } finally {
     await rm(hashTmp, { force: true });
   }
-  return { archive: archivePath, hashFile, sha1, imageBytes: bytes, archiveBytes: gz.bytes, gzip: gz.tool };
+}
+
+/** A boot_archive of an image file (a module archive, or an image made elsewhere). */
+export function makeBootArchive(image: string, archivePath: string, level = 9, previous?: ChunkSource): Promise<BootArchive> {
+  return writeBootArchive(createReadStream(image, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, archivePath, { level, previous });
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, link, mkdir, readFile, rm, symlink, utimes, writeFile, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-// A deterministic proto-shaped tree for benchmarks: about 20,000 entries and 460 MB, with the mix
+// A deterministic proto-shaped tree for benchmarks: about 38,000 entries and 460 MB, with the mix
 // of a real proto area (thousands of small files, kernel modules, libraries, a few large files,
 // symlinks and hardlinks). Contents come from a seeded PRNG, half random and half repetitive, so
 // compression behaves like it does on binaries.
@@ -15,21 +15,24 @@ export interface GeneratedTree {
   bytes: number;
 }
 
-const SPEC_VERSION = 'bench-tree-v1';
+const SPEC_VERSION = 'bench-tree-v3';
 
-/** xorshift32: fast and deterministic; quality is irrelevant here. */
+/**
+ * xorshift32: fast and deterministic; quality is irrelevant here. Each 4 KiB page is half random
+ * and half a short repeating pattern (like string tables and zero padding in binaries), so files
+ * of every size compress about as a proto area's do (to a little over half).
+ */
 function fill(buf: Buffer, seed: number): void {
   let x = seed >>> 0 || 0x9e3779b9;
   const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
-  const half = words.length >> 1;
-  for (let i = 0; i < half; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
+  for (let i = 0; i < words.length; i++) {
+    if ((i & 1023) < 512) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      words[i] = x;
+    } else words[i] = (i & 0xff) * 0x01010101;
   }
-  // The second half repeats a short pattern, like string tables and zero padding in binaries.
-  for (let i = half; i < words.length; i++) words[i] = (i & 0xff) * 0x01010101;
 }
 
 interface Plan {
@@ -58,10 +61,10 @@ export function benchTreePlan(): { files: Plan[]; symlinks: Array<[string, strin
   for (let i = 0; i < 900; i++) add(`usr/lib/amd64/lib${i}.so.1`, 20_000 + rnd(450_000));
   for (let i = 0; i < 300; i++) add(`lib/lib${i}.so.1`, 20_000 + rnd(300_000));
   for (let i = 0; i < 300; i++) add(`lib/amd64/lib${i}.so.1`, 20_000 + rnd(300_000));
-  for (let sec = 1; sec <= 9; sec++) for (let i = 0; i < 900; i++) add(`usr/share/man/man${sec}/page${i}.${sec}`, 500 + rnd(12_000), 0o444);
-  for (let i = 0; i < 2000; i++) add(`usr/include/sys/h${i}.h`, 300 + rnd(20_000), 0o644);
-  for (let i = 0; i < 400; i++) add(`etc/conf/f${i}`, 50 + rnd(3_000), 0o644);
-  for (let i = 0; i < 2500; i++) add(`usr/share/lib/zoneinfo/zone${i}`, 100 + rnd(3_000), 0o644);
+  for (let sec = 1; sec <= 9; sec++) for (let i = 0; i < 1700; i++) add(`usr/share/man/man${sec}/page${i}.${sec}`, 500 + rnd(12_000), 0o444);
+  for (let i = 0; i < 5000; i++) add(`usr/include/sys/h${i}.h`, 300 + rnd(20_000), 0o644);
+  for (let i = 0; i < 1500; i++) add(`etc/conf/f${i}`, 50 + rnd(3_000), 0o644);
+  for (let i = 0; i < 6000; i++) add(`usr/share/lib/zoneinfo/z${i % 40}/zone${i}`, 100 + rnd(3_000), 0o644);
   add('usr/lib/big/libhuge.so.1', 40_000_000);
   add('usr/lib/big/archive.a', 25_000_000, 0o644);
   const symlinks: Array<[string, string]> = [['bin', './usr/bin']];
@@ -75,9 +78,9 @@ export function benchTreePlan(): { files: Plan[]; symlinks: Array<[string, strin
  * Generate the tree under `root` unless a complete copy is already there. File sizes are scaled
  * so the total comes to about `targetBytes`.
  */
-export async function generateBenchTree(root: string, targetBytes = 460e6): Promise<GeneratedTree> {
+export async function generateBenchTree(root: string, targetBytes = 460e6, plan = benchTreePlan()): Promise<GeneratedTree> {
   const stamp = join(root, '.bench-complete');
-  const { files, symlinks, hardlinks } = benchTreePlan();
+  const { files, symlinks, hardlinks } = plan;
   const scale = targetBytes / files.reduce((n, f) => n + f.size, 0);
   const sized = files.map((f) => ({ ...f, size: Math.max(0, Math.round(f.size * scale)) }));
   const bytes = sized.reduce((n, f) => n + f.size, 0);
@@ -86,7 +89,7 @@ export async function generateBenchTree(root: string, targetBytes = 460e6): Prom
     for (let d = dirname(f); d !== '.'; d = dirname(d)) dirs.add(d);
   }
   const result = { root, files: sized.length, dirs: dirs.size, links: symlinks.length + hardlinks.length, bytes };
-  const want = `${SPEC_VERSION} target=${targetBytes}`;
+  const want = `${SPEC_VERSION} target=${targetBytes} files=${files.length}`;
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === want) return result;
   await rm(root, { recursive: true, force: true });
   const buf = Buffer.alloc(1 << 20);
@@ -110,6 +113,40 @@ export async function generateBenchTree(root: string, targetBytes = 460e6): Prom
   }
   for (const [p, t] of hardlinks) await link(join(root, t), join(root, p));
   for (const d of ['etc', 'usr', 'kernel', 'platform/i86pc/kernel']) await mkdir(join(root, d), { recursive: true });
+  await writeFile(stamp, want);
+  return result;
+}
+
+/**
+ * A tree of `entries` small files (about 200 bytes each, 100 to a directory): what the memory of
+ * a build grows with is entries, not bytes. Generated once under `root`.
+ */
+export async function generateEntriesTree(root: string, entries: number): Promise<GeneratedTree> {
+  const stamp = join(root, '.bench-complete');
+  const want = `entries-v2 ${entries}`;
+  const perDir = 100;
+  const result = { root, files: entries, dirs: Math.ceil(entries / perDir) + 1, links: 0, bytes: 0 };
+  // What makes a directory a proto area for compose, and the kernel file an ISO needs.
+  const shape = async (): Promise<void> => {
+    for (const d of ['etc', 'kernel', 'platform/i86pc/kernel/amd64']) await mkdir(join(root, d), { recursive: true });
+    const unix = Buffer.alloc(16384);
+    fill(unix, 7);
+    await writeFile(join(root, 'platform/i86pc/kernel/amd64/unix'), unix);
+  };
+  if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === want) {
+    await shape();
+    return { ...result, bytes: entries * 200 };
+  }
+  await rm(root, { recursive: true, force: true });
+  const buf = Buffer.alloc(4096);
+  for (let i = 0; i < entries; i++) {
+    const dir = join(root, 'usr/share/entries', `d${Math.floor(i / perDir)}`);
+    if (i % perDir === 0) await mkdir(dir, { recursive: true });
+    fill(buf, i + 1);
+    await writeFile(join(dir, `f${i}`), buf.subarray(0, 200));
+    result.bytes += 200;
+  }
+  await shape();
   await writeFile(stamp, want);
   return result;
 }

@@ -7,6 +7,7 @@
  * BootTestRun.run() boots and watches; interrupt()/killNow() let the CLI's
  * signal handlers stop the VM and clean up.
  */
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { access, constants, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -182,9 +183,10 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
     await checkBootable(req.iso, iso, st.size);
   }
 
-  // The archive's size decides the memory unless --memory does; an unreadable ISO is left to the VM.
+  // The archive's size decides the memory unless --memory does; an unreadable ISO is left to the
+  // VM. --print shows the same command a run would use when the image is there to read.
   const memory: BootTestPlan['memory'] = { source: req.memory !== undefined ? 'option' : 'default' };
-  if (!req.print) {
+  if (!req.print || existsSync(iso)) {
     memory.archive = await isoArchiveSize(iso).catch(() => undefined);
     if (memory.archive) {
       memory.needMiB = memoryForArchive(memory.archive.uncompressed);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './threadpool.js';
 import { Command, CommanderError, Option } from 'commander';
 import { resolveProfile } from '../profile/resolve.js';
 import { listBuiltinProfiles } from '../profile/list.js';
@@ -8,7 +9,7 @@ import { parseFormats } from '../pipeline/formats.js';
 import { writeDemoWorkspace } from '../demo/demo-proto.js';
 import { makeReporter } from '../util/progress.js';
 import { sourceDateEpoch } from '../util/time.js';
-import { ComposeError, EXIT } from '../util/errors.js';
+import { ComposeError, EXIT, UsageError } from '../util/errors.js';
 import type { Reporter } from '../util/progress.js';
 import type { ComposeTreeOptions } from '../pipeline/compose-tree.js';
 import { parseDefines } from '../manifest/infer-macros.js';
@@ -47,6 +48,15 @@ interface BuildOpts extends ComposeOpts {
   bootloader?: BootloaderChoice;
   dryRun?: boolean;
   check?: boolean;
+  gzipLevel?: string;
+  /** --cache DIR, or false for --no-cache. */
+  cache?: string | false;
+}
+
+/** --gzip-level: a whole number from 1 to 9, as gzip takes it. */
+function parseGzipLevel(v: string): number {
+  if (!/^[1-9]$/.test(v.trim())) throw new UsageError(`--gzip-level ${v} is not a gzip level; give a whole number from 1 (fastest) to 9 (smallest)`);
+  return Number(v.trim());
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -106,10 +116,13 @@ function program(): Command {
       .argument('<proto>', 'proto root (root_i386), a workspace proto/ directory, or a .tar/.tar.gz/.tgz of one (or of a whole workspace)'),
   )
     .option('-o, --out <dir>', 'output directory', 'out')
-    .option('-f, --format <list>', 'comma-separated outputs: iso, ufs, tar, dir', 'iso')
+    .option('-f, --format <list>', 'comma-separated outputs: iso, archive (boot_archive and its hash), ufs, tar, dir', 'iso')
     .addOption(new Option('--bootloader <name>', 'ISO boot loader (default: the profile\'s, else auto)').choices(['auto', 'loader', 'grub-legacy', 'grub2']))
     .option('--report-unused', 'with closure pruning, list shared libraries that nothing kept uses')
     .option('--no-check', 'write the image even when the boot check finds it would not boot')
+    .option('--gzip-level <1-9>', "boot_archive gzip level (default: the profile's archive.gzip_level, 9); 1 is fastest, for CI images")
+    .option('--cache <dir>', 'where a build keeps what the next one reuses (default: <out>/.compose-cache)')
+    .option('--no-cache', 'build cold: neither read nor write the cache')
     .option('-n, --dry-run', 'show what would be built (like "compose plan") and write nothing')
     .addOption(quiet)
     .addOption(json)
@@ -124,14 +137,16 @@ function program(): Command {
         else printPlan(p);
         return;
       }
-      const r = await build({ ...compose, out: o.out, formats, reportUnused: o.reportUnused, bootloader: o.bootloader, noCheck: o.check === false });
+      const gzipLevel = o.gzipLevel === undefined ? undefined : parseGzipLevel(o.gzipLevel);
+      const r = await build({ ...compose, out: o.out, formats, reportUnused: o.reportUnused, bootloader: o.bootloader, noCheck: o.check === false, gzipLevel, cache: o.cache });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);
       else {
         process.stdout.write(`composed ${r.profile} from ${r.proto}: ${r.summary.entries} entries, ${formatBytes(r.summary.contentBytes)} of file content\n`);
         for (const out of r.outputs) process.stdout.write(`  ${out.format.padEnd(8)} ${out.path}\n`);
         if (r.boot) {
-          process.stdout.write(`image ${formatBytes(r.boot.imageBytes)} (${r.boot.archiveFormat}), boot_archive ${formatBytes(r.boot.archiveBytes)} compressed (${r.boot.gzip}), sha1 ${r.boot.sha1}\n`);
+          const archive = r.boot.archiveBytes === undefined ? '' : `, boot_archive ${formatBytes(r.boot.archiveBytes)} compressed (${r.boot.gzip}), sha1 ${r.boot.sha1}`;
+          process.stdout.write(`image ${formatBytes(r.boot.imageBytes)} (${r.boot.archiveFormat})${archive}\n`);
           if (r.boot.iso) process.stdout.write(`iso ${formatBytes(r.boot.iso.bytes)} with ${r.boot.iso.bootloader}\n`);
         }
         process.stdout.write(`boot check: ${r.check.bootable ? 'boots to a shell' : 'will NOT boot to a usable shell (built with --no-check)'}; ${r.check.findings.length} finding(s)\n`);

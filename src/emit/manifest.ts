@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { SequentialWriter } from '../util/sequential-writer.js';
 import type { StagedEntry } from '../stage/model.js';
 import type { StagedTree } from '../stage/tree.js';
 import { sha256Of } from '../stage/content.js';
@@ -24,13 +25,20 @@ export interface Manifest {
   entries: ManifestEntry[];
 }
 
+/** A manifest whose entries come one at a time (from the tree, or from a file being read). */
+export interface ManifestStream {
+  profile: string;
+  proto: string;
+  entries: Iterable<ManifestEntry>;
+}
+
 export function octalMode(mode: number): string {
   return mode.toString(8).padStart(4, '0');
 }
 
-/** Hash every file's content once (streamed), so the manifest and emitters can reuse it. */
+/** Hash the content of every file that has no sha256 yet (the emitters hash what they read). */
 export async function hashTree(tree: StagedTree, reporter?: Reporter): Promise<void> {
-  const files = tree.entries().filter((e) => e.type === 'file');
+  const files = tree.entries().filter((e) => e.type === 'file' && e.sha256 === undefined);
   const total = files.reduce((n, e) => n + e.size, 0);
   let done = 0;
   for (const e of files) {
@@ -41,21 +49,55 @@ export async function hashTree(tree: StagedTree, reporter?: Reporter): Promise<v
   reporter?.done('hashing');
 }
 
-/** The manifest of a staged tree, sorted by path. Files must have been hashed (hashTree). */
-export function buildManifest(tree: StagedTree, profile: string, proto: string): Manifest {
-  const entries = tree.entries().filter((e) => e.path !== '').map((e): ManifestEntry => {
-    const m: ManifestEntry = { path: e.path, type: e.type, mode: octalMode(e.mode), uid: e.uid, gid: e.gid, size: e.type === 'hardlink' ? tree.contentOwner(e).size : e.size };
-    if (e.type === 'file') {
-      if (!e.sha256) throw new Error(`internal: ${e.path} was not hashed before the manifest was built`);
-      m.sha256 = e.sha256;
-    }
-    if (e.type === 'symlink' || e.type === 'hardlink') m.target = e.target;
-    if (e.rdev) m.rdev = e.rdev;
-    return m;
-  });
-  return { profile, proto, entries };
+function manifestEntry(tree: StagedTree, e: StagedEntry): ManifestEntry {
+  const m: ManifestEntry = { path: e.path, type: e.type, mode: octalMode(e.mode), uid: e.uid, gid: e.gid, size: e.type === 'hardlink' ? tree.contentOwner(e).size : e.size };
+  if (e.type === 'file') {
+    if (!e.sha256) throw new Error(`internal: ${e.path} was not hashed before the manifest was built`);
+    m.sha256 = e.sha256;
+  }
+  if (e.type === 'symlink' || e.type === 'hardlink') m.target = e.target;
+  if (e.rdev) m.rdev = e.rdev;
+  return m;
 }
 
-export async function writeManifest(path: string, manifest: Manifest): Promise<void> {
-  await writeAtomically(path, (tmp) => writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`));
+/**
+ * The manifest of a staged tree, sorted by path, an entry at a time (each pass over `entries`
+ * walks the tree again: nothing is kept). Files must have been hashed (hashTree).
+ */
+export function manifestOf(tree: StagedTree, profile: string, proto: string): ManifestStream {
+  return {
+    profile,
+    proto,
+    entries: {
+      *[Symbol.iterator]() {
+        for (const e of tree.entries()) if (e.path !== '') yield manifestEntry(tree, e);
+      },
+    },
+  };
+}
+
+/** The manifest of a staged tree as one object, sorted by path. Files must have been hashed (hashTree). */
+export function buildManifest(tree: StagedTree, profile: string, proto: string): Manifest {
+  const m = manifestOf(tree, profile, proto);
+  return { ...m, entries: [...m.entries] };
+}
+
+/**
+ * Write the manifest as JSON.stringify(manifest, null, 2) would, an entry at a time: the whole
+ * text of a 100,000-entry manifest is tens of megabytes that need not exist at once.
+ */
+export async function writeManifest(path: string, manifest: Manifest | ManifestStream): Promise<void> {
+  await writeAtomically(path, async (tmp) => {
+    const fd = openSync(tmp, 'w');
+    try {
+      const out = new SequentialWriter(fd, 1 << 20);
+      out.writeString(`{\n  "profile": ${JSON.stringify(manifest.profile)},\n  "proto": ${JSON.stringify(manifest.proto)},\n  "entries": [`);
+      let n = 0;
+      for (const e of manifest.entries) out.writeString(`${n++ ? ',' : ''}\n    ${JSON.stringify(e, null, 2).replaceAll('\n', '\n    ')}`);
+      out.writeString(n ? '\n  ]\n}\n' : ']\n}\n');
+      out.flush();
+    } finally {
+      closeSync(fd);
+    }
+  });
 }

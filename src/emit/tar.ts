@@ -1,28 +1,26 @@
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import tarStream from 'tar-stream';
+import { closeSync, openSync } from 'node:fs';
 import type { StagedEntry } from '../stage/model.js';
 import type { StagedTree } from '../stage/tree.js';
-import { openContent } from '../stage/content.js';
+import { passContentSync } from '../stage/content-pass.js';
 import { writeAtomically } from '../util/atomic.js';
 import type { Reporter } from '../util/progress.js';
+import { SequentialWriter } from '../util/sequential-writer.js';
+import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from './tar-format.js';
 
-function header(e: StagedEntry, mtime: number): Partial<tarStream.Header> & { name: string } {
-  const name = e.type === 'dir' ? `${e.path}/` : e.path;
-  const base = { name, mode: e.mode, uid: e.uid, gid: e.gid, uname: '', gname: '', mtime: new Date(mtime * 1000) };
+function header(e: StagedEntry): TarHeader {
+  const base = { name: e.type === 'dir' ? `${e.path}/` : e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, size: 0 };
   switch (e.type) {
     case 'file':
       return { ...base, type: 'file', size: e.size };
     case 'dir':
-      return { ...base, type: 'directory' };
+      return { ...base, type: 'dir' };
     case 'symlink':
       return { ...base, type: 'symlink', linkname: e.target };
     case 'hardlink':
-      return { ...base, type: 'link', linkname: e.target };
+      return { ...base, type: 'hardlink', linkname: e.target };
     case 'char':
-      return { ...base, type: 'character-device', devmajor: e.rdev!.major, devminor: e.rdev!.minor };
     case 'block':
-      return { ...base, type: 'block-device', devmajor: e.rdev!.major, devminor: e.rdev!.minor };
+      return { ...base, type: e.type, devmajor: e.rdev!.major, devminor: e.rdev!.minor };
     case 'fifo':
       return { ...base, type: 'fifo' };
   }
@@ -30,44 +28,34 @@ function header(e: StagedEntry, mtime: number): Partial<tarStream.Header> & { na
 
 /**
  * Write the staged tree as a tar with the model's ownership and modes (not the host's), sorted by
- * path, contents streamed. The root directory is written as "./".
+ * path, contents read once (their sha256 computed on the way) and written with large
+ * synchronous writes. The root directory is written as "./".
  */
 export async function writeTar(tree: StagedTree, outPath: string, reporter?: Reporter): Promise<void> {
   const entries = tree.entries();
   const total = entries.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
   await writeAtomically(outPath, async (tmp) => {
-    const pack = tarStream.pack();
-    const done = pipeline(pack, createWriteStream(tmp));
-    // A write error (a full disk) rejects `done` while an entry is being streamed: every wait
-    // races it, so the error reaches the caller instead of going unhandled.
-    done.catch(() => {});
-    const orFail = <T>(p: Promise<T>): Promise<T> => Promise.race([p, done.then(() => p)]);
-    let written = 0;
-    for (const e of entries) {
-      if (e.path === '') {
-        pack.entry({ name: './', type: 'directory', mode: e.mode, uid: e.uid, gid: e.gid, mtime: new Date(e.mtime * 1000) });
-        continue;
+    const fd = openSync(tmp, 'w');
+    try {
+      const out = new SequentialWriter(fd);
+      let written = 0;
+      for (const e of entries) {
+        if (e.path === '') {
+          out.write(encodeHeader({ name: './', type: 'dir', mode: e.mode, uid: e.uid, gid: e.gid, size: 0, mtime: e.mtime }));
+          continue;
+        }
+        out.write(encodeHeader(header(e)));
+        if (e.type !== 'file' || e.size === 0) continue;
+        passContentSync(e, (chunk) => out.write(chunk));
+        out.zeros(padding(e.size));
+        written += e.size;
+        reporter?.progress('writing tar', written, total);
       }
-      const h = header(e, e.mtime);
-      if (e.type !== 'file') {
-        pack.entry(h);
-        continue;
-      }
-      await orFail(
-        new Promise<void>((resolve, reject) => {
-          const sink = pack.entry(h, (err) => (err ? reject(err) : resolve()));
-          // When the output fails, tar-stream destroys the entry's stream with the error too.
-          sink.on('error', reject);
-          const src = openContent(e.source!);
-          src.on('error', reject);
-          src.pipe(sink);
-        }),
-      );
-      written += e.size;
-      reporter?.progress('writing tar', written, total);
+      out.write(END_OF_ARCHIVE);
+      out.flush();
+    } finally {
+      closeSync(fd);
     }
-    pack.finalize();
-    await done;
     reporter?.done('writing tar');
   });
 }

@@ -1,12 +1,15 @@
 import { basename, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { OutputSet } from './output-set.js';
+import { Timings } from '../util/timings.js';
 import { classifySystemError } from '../util/fs-errors.js';
 import type { Profile } from '../profile/schema.js';
 import { writeDir } from '../emit/dir.js';
-import { buildManifest, hashTree, writeManifest } from '../emit/manifest.js';
+import { hashTree, manifestOf, writeManifest, type ManifestStream } from '../emit/manifest.js';
 import { writeTar } from '../emit/tar.js';
 import { readManifestFile } from '../report/manifest-file.js';
-import { summarizeAgainstPrevious } from '../report/summary.js';
+import { NotSorted, summarizeAgainstPrevious, summarizeStreams } from '../report/summary.js';
+import { NotStreamable, streamManifestFile } from '../report/manifest-stream.js';
 import { existsSync, statSync } from 'node:fs';
 import type { SmfBuildOptions } from '../smf/options.js';
 import { emitBootOutputs, type BootOutputs } from './emit-boot.js';
@@ -18,6 +21,10 @@ import { fatalSummary, isFatal, type CheckReport } from '../check/findings.js';
 import { composeTree, type ComposedTree } from './compose-tree.js';
 import type { Format } from './formats.js';
 import { summarizeTree, type TreeSummary } from './summary.js';
+import { BuildCache } from '../cache/build-cache.js';
+import { applyFileHashes, rememberFileHashes } from '../cache/file-hashes.js';
+import { previousChunks, rememberChunks } from '../cache/archive-index.js';
+import { gzipIdentity } from '../archive/boot-archive.js';
 
 export interface BuildOptions extends SmfBuildOptions {
   adjuncts?: string[];
@@ -35,6 +42,10 @@ export interface BuildOptions extends SmfBuildOptions {
   reportUnused?: boolean;
   bootloader?: BootloaderChoice;
   epoch?: number;
+  /** gzip level of the boot_archive, over the profile's archive.gzip_level. */
+  gzipLevel?: number;
+  /** The build cache's directory (default <out>/.compose-cache), or false for a cold build. */
+  cache?: string | false;
   reporter: Reporter;
 }
 
@@ -51,10 +62,14 @@ export interface BuildResult {
   /** The UFS (or module archive) image, the compressed boot_archive and the ISO, when built. */
   boot?: {
     imageBytes: number;
-    archiveBytes: number;
     archiveFormat: string;
-    sha1: string;
-    gzip: string;
+    /** The boot_archive (--format archive or iso): its size, the SHA-1 of the image, the compressor. */
+    archiveBytes?: number;
+    sha1?: string;
+    gzip?: string;
+    /** The archive's independently compressed chunks, and how many were reused from the previous build. */
+    chunks?: number;
+    reusedChunks?: number;
     ufs?: { ncg: number; inodesUsed: number; inodesTotal: number; freeBytes: number };
     iso?: { bootloader: string; picked: string; bytes: number; bootsAs: Record<string, boolean> };
   };
@@ -62,6 +77,8 @@ export interface BuildResult {
   change: string;
   /** The boot check of the composed tree. */
   check: CheckReport;
+  /** Milliseconds per stage (stage, check, tar, ufs, archive, iso, hash, manifest, publish). */
+  timings: Record<string, number>;
   notes: string[];
 }
 
@@ -78,43 +95,75 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   if (opts.formats.includes('ufs') && opts.profile.archive.format !== 'ufs') {
     throw new UsageError(`--format ufs writes a UFS image, but profile ${opts.profile.name} sets archive.format ${opts.profile.archive.format}; drop ufs from --format or use archive.format ufs`);
   }
-  const composed = await composeTree({ ...opts, outDir });
+  const timings = new Timings();
+  const composed = await timings.time('stage', () => composeTree({ ...opts, outDir }));
   const { tree } = composed;
   // The boot check runs before anything is written: an image that would not boot is never made.
-  const check = await checkComposed(composed, profile);
+  const check = await timings.time('check', () => checkComposed(composed, profile));
   reportCheck(check, reporter, !!opts.noCheck);
-  await hashTree(tree, reporter);
 
   // Every output is written into a staging directory inside -o and published with the others
   // only when all of them are done (output-set.ts).
   const set = await OutputSet.open(outDir, opts.out);
   try {
-    const staged = await writeOutputs(opts, composed, set.staging).catch((e: unknown) => {
+    const cache = BuildCache.open(outDir, opts.cache);
+    const cachedHashes = await timings.time('cache', () => applyFileHashes(cache, outDir, tree));
+    const staged = await writeOutputs(opts, composed, set.staging, timings, cache, outDir).catch((e: unknown) => {
       throw classifySystemError(e, opts.out) ?? e;
     });
-    const manifestPath = join(outDir, `${profile.name}.manifest.json`);
-    const previous = existsSync(manifestPath) ? await readManifestFile(manifestPath).catch(() => undefined) : undefined;
-    const manifest = buildManifest(tree, profile.name, protoLabel(composed));
-    await writeManifest(set.path(`${profile.name}.manifest.json`), manifest);
+    // The emitters hashed what they read; what none read (a reflinked dir output) is hashed now.
+    await timings.time('hash', () => hashTree(tree, reporter));
+    await timings.time('cache', () => rememberFileHashes(cache, outDir, tree));
+    if (cachedHashes) staged.notes.push(`cache: ${cachedHashes} file hash(es) reused`);
+    const manifest = manifestOf(tree, profile.name, protoLabel(composed));
+    await timings.time('manifest', () => writeManifest(set.path(`${profile.name}.manifest.json`), manifest));
     staged.outputs.push({ format: 'manifest', path: set.path(`${profile.name}.manifest.json`) });
+    // Compared with the previous build's manifest before publishing replaces it.
+    const previousManifest = join(outDir, `${profile.name}.manifest.json`);
+    const change = await timings.time('report', () => changeSincePrevious(existsSync(previousManifest) ? previousManifest : undefined, manifest));
 
-    const removed = await set.publish(outputNames(profile.name).filter((n) => !staged.outputs.some((o) => basename(o.path) === n)));
+    const removed = await timings.time('publish', () => set.publish(outputNames(profile.name).filter((n) => !staged.outputs.some((o) => basename(o.path) === n))));
     if (removed.length) staged.notes.push(`removed what an earlier build wrote and this one does not: ${removed.join(', ')}`);
     const outputs = staged.outputs.map((o) => ({ ...o, path: join(outDir, basename(o.path)) }));
     const boot = staged.boot;
     const bootSummary: BuildResult['boot'] = boot && {
-      imageBytes: boot.archive.imageBytes,
-      archiveBytes: boot.archive.archiveBytes,
-      archiveFormat: boot.archive.format,
-      sha1: boot.archive.sha1,
-      gzip: boot.archive.gzip,
-      ufs: boot.image?.ufs && { ncg: boot.image.ufs.ncg, inodesUsed: boot.image.ufs.inodesUsed, inodesTotal: boot.image.ufs.inodesTotal, freeBytes: boot.image.ufs.freeBytes },
+      imageBytes: boot.imageBytes,
+      archiveFormat: profile.archive.format,
+      archiveBytes: boot.archive?.archiveBytes,
+      sha1: boot.archive?.sha1,
+      gzip: boot.archive?.gzip,
+      chunks: boot.archive?.chunks.length,
+      reusedChunks: boot.archive?.reusedChunks,
+      ufs: boot.ufs && { ncg: boot.ufs.ncg, inodesUsed: boot.ufs.inodesUsed, inodesTotal: boot.ufs.inodesTotal, freeBytes: boot.ufs.freeBytes },
       iso: boot.iso && { bootloader: boot.iso.bootloader, picked: boot.iso.picked, bytes: boot.iso.bytes, bootsAs: boot.iso.bootsAs },
     };
-    return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change: summarizeAgainstPrevious(previous, manifest), check, notes: staged.notes };
+    // Since the process started: Node's start-up and module loading included.
+    timings.add('total', performance.now() - timings.of('total'));
+    return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change, check, notes: staged.notes, timings: timings.ms };
   } finally {
     await set.close();
   }
+}
+
+/**
+ * How this build differs from the previous one in the same -o: both manifests read an entry at a
+ * time; a previous manifest in another layout or order is read whole; an unreadable one is ignored.
+ */
+async function changeSincePrevious(previousFile: string | undefined, next: ManifestStream): Promise<string> {
+  if (previousFile) {
+    try {
+      const stream = streamManifestFile(previousFile);
+      if (stream) return summarizeStreams(stream, next);
+    } catch (e) {
+      if (!(e instanceof NotStreamable) && !(e instanceof NotSorted)) {
+        if ((e as NodeJS.ErrnoException).code) return summarizeStreams(undefined, next);
+        throw e;
+      }
+    }
+    const whole = await readManifestFile(previousFile).catch(() => undefined);
+    if (whole) return summarizeAgainstPrevious(whole, { ...next, entries: [...next.entries] });
+  }
+  return summarizeStreams(undefined, next);
 }
 
 /** Every output name a build of this profile can write (what a rebuild with fewer formats removes). */
@@ -123,7 +172,7 @@ export function outputNames(profile: string): string[] {
 }
 
 /** Write the requested formats into `dir` (the staging directory). */
-async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: string): Promise<{ outputs: BuildOutput[]; notes: string[]; boot?: BootOutputs }> {
+async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: string, timings: Timings, cache: BuildCache | undefined, outDir: string): Promise<{ outputs: BuildOutput[]; notes: string[]; boot?: BootOutputs }> {
   const { tree } = composed;
   const { profile, reporter } = opts;
   const outputs: BuildOutput[] = [];
@@ -131,29 +180,42 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
   for (const format of opts.formats) {
     if (format === 'dir') {
       const path = join(dir, `${profile.name}.root`);
-      const r = await writeDir(tree, path, reporter);
+      const r = await timings.time('dir', () => writeDir(tree, path, reporter));
       if (r.skippedDevices.length) notes.push(`${r.skippedDevices.length} device node(s) are in the manifest but not in ${basename(path)}: creating them needs root`);
       outputs.push({ format, path });
     } else if (format === 'tar') {
       const path = join(dir, `${profile.name}.tar`);
-      await writeTar(tree, path, reporter);
+      await timings.time('tar', () => writeTar(tree, path, reporter));
       outputs.push({ format, path });
     }
   }
   let boot: BootOutputs | undefined;
-  if (opts.formats.includes('ufs') || opts.formats.includes('iso')) {
+  if (opts.formats.includes('ufs') || opts.formats.includes('archive') || opts.formats.includes('iso')) {
+    const gzipLevel = opts.gzipLevel ?? profile.archive.gzipLevel;
+    // The published archive of the previous build is where unchanged chunks are copied from.
+    const published = join(outDir, `${profile.name}.boot_archive`);
     boot = await emitBootOutputs({
+      gzipLevel,
+      previous: previousChunks(cache, published, gzipIdentity(gzipLevel)),
       tree,
       profile,
       outDir: dir,
       keepImage: opts.formats.includes('ufs'),
+      archive: opts.formats.includes('archive'),
       iso: opts.formats.includes('iso'),
       bootloader: opts.bootloader,
       time: opts.epoch ?? Math.floor(Date.now() / 1000),
       reporter,
+      timings,
     });
     if (boot.image) outputs.push({ format: 'ufs', path: boot.image.path });
-    outputs.push({ format: 'boot_archive', path: boot.archive.archive }, { format: 'boot_archive.hash', path: boot.archive.hashFile });
+    if (boot.archive) {
+      // Indexed now, under the name it will be published as: publishing renames it, which keeps
+      // the inode and modification time the index identifies it by.
+      rememberChunks(cache, published, boot.archive.archive, boot.archive.gzip, boot.archive.chunks);
+      if (boot.archive.reusedChunks) notes.push(`cache: ${boot.archive.reusedChunks} of ${boot.archive.chunks.length} boot_archive chunks reused`);
+      outputs.push({ format: 'boot_archive', path: boot.archive.archive }, { format: 'boot_archive.hash', path: boot.archive.hashFile });
+    }
     if (boot.iso) outputs.push({ format: 'iso', path: boot.iso.path });
   }
   return { outputs, notes, boot };

@@ -1,77 +1,158 @@
+import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Profile } from '../profile/schema.js';
 import type { StagedTree } from '../stage/tree.js';
-import { writeUfsImage, type UfsResult } from '../ufs/index.js';
+import { prepareUfsImage, ufsImageBlocks, writeImageBlock, type PreparedImage, type UfsResult } from '../ufs/writer.js';
 import { writeCpioArchive, writeHsfsArchive, buildIso, type BuildIsoResult, type BootloaderChoice } from '../iso/index.js';
-import { makeBootArchive, type BootArchive } from '../archive/boot-archive.js';
-import { tempPathFor } from '../util/atomic.js';
+import { makeBootArchive, writeBootArchive, type BootArchive } from '../archive/boot-archive.js';
+import type { ChunkSource } from '../archive/chunked-gzip.js';
+import { tempPathFor, writeAtomically } from '../util/atomic.js';
 import type { Reporter } from '../util/progress.js';
+import { Timings } from '../util/timings.js';
 
 export interface BootOutputs {
   /** The UFS image, when --format ufs kept it. */
-  image?: { path: string; bytes: number; ufs?: UfsResult };
-  archive: BootArchive & { format: Profile['archive']['format'] };
+  image?: { path: string; bytes: number };
+  /** The UFS file system's facts, when the archive is UFS. */
+  ufs?: UfsResult;
+  /** Bytes of the archive image (UFS, or a module archive). */
+  imageBytes: number;
+  /** The boot_archive and its hash, for --format archive or iso. */
+  archive?: BootArchive & { format: Profile['archive']['format'] };
   iso?: BuildIsoResult;
 }
 
 /**
  * The boot outputs: the archive image (UFS unless the profile asks for a module archive), the
- * gzip'd boot_archive with its hash, and the ISO. The raw image is kept as <profile>.ufs only
- * when asked for; otherwise it lives under a temporary name and is removed.
+ * gzip'd boot_archive with its hash, and the ISO. A UFS image is never written just to be read
+ * back: it is produced front to back and compressed as it comes, and written to <profile>.ufs
+ * on the way only when --format ufs asks for it. --format ufs alone compresses nothing.
  */
 export async function emitBootOutputs(opts: {
   tree: StagedTree;
   profile: Profile;
   outDir: string;
   keepImage: boolean;
+  /** Write the boot_archive (implied by iso). */
+  archive: boolean;
   iso: boolean;
   bootloader?: BootloaderChoice;
   time: number;
+  /** gzip level (--gzip-level, else the profile's archive.gzip_level). */
+  gzipLevel: number;
+  /** The previous build's archive chunks, to copy instead of compress. */
+  previous?: ChunkSource;
   reporter: Reporter;
+  timings?: Timings;
 }): Promise<BootOutputs> {
+  const timings = opts.timings ?? new Timings();
   const { tree, profile, outDir, reporter } = opts;
   const format = profile.archive.format;
-  const finalImage = join(outDir, `${profile.name}.${format}`);
-  const imagePath = opts.keepImage && format === 'ufs' ? finalImage : tempPathFor(`${finalImage}.image`);
+  const archivePath = join(outDir, `${profile.name}.boot_archive`);
+  let archive: BootOutputs['archive'];
+  let image: BootOutputs['image'];
   let ufs: UfsResult | undefined;
-  let bytes: number;
-  try {
-    if (format === 'ufs') {
-      ufs = await writeUfsImage(tree, imagePath, {
-        size: profile.ramdisk.size,
-        freePercent: profile.ramdisk.freePercent,
-        nbpi: profile.ramdisk.nbpi,
-        lostAndFound: profile.ramdisk.lostAndFound,
-        time: opts.time,
-        onProgress: (done, total) => reporter.progress('writing UFS image', done, total),
+  let imageBytes: number;
+  const wantArchive = opts.archive || opts.iso;
+  if (format === 'ufs' && !wantArchive) {
+    // The image alone: written front to back, nothing compressed.
+    const prepared = await timings.time('ufs', () => prepareUfsImage(tree, ufsOptions(profile, opts.time)));
+    const imagePath = join(outDir, `${profile.name}.ufs`);
+    await writeAtomically(imagePath, async (tmp) => {
+      const fd = openSync(tmp, 'w');
+      try {
+        ftruncateSync(fd, prepared.imageBytes);
+        for (const _ of imageBuffers(prepared, reporter, timings, fd));
+      } finally {
+        closeSync(fd);
+      }
+    });
+    reporter.done('writing UFS image');
+    image = { path: imagePath, bytes: prepared.imageBytes };
+    ufs = prepared.result;
+    imageBytes = prepared.imageBytes;
+  } else if (format === 'ufs') {
+    const prepared = await timings.time('ufs', () => prepareUfsImage(tree, ufsOptions(profile, opts.time)));
+    const compress = (blocks: Iterable<Buffer>) => writeBootArchive(blocks, archivePath, { level: opts.gzipLevel, previous: opts.previous });
+    const t0 = performance.now();
+    let made: BootArchive;
+    if (opts.keepImage) {
+      const imagePath = join(outDir, `${profile.name}.ufs`);
+      made = await writeAtomically(imagePath, (tmp) => {
+        const fd = openSync(tmp, 'w');
+        return (async () => {
+          try {
+            ftruncateSync(fd, prepared.imageBytes);
+            return await compress(imageBuffers(prepared, reporter, timings, fd));
+          } finally {
+            closeSync(fd);
+          }
+        })();
       });
-      reporter.done('writing UFS image');
-      bytes = ufs.sizeBytes;
-    } else if (format === 'cpio') {
-      reporter.warn('archive.format cpio: the kernel reads it as a module archive only; a ramdisk root must be UFS');
-      bytes = (await writeCpioArchive(tree, imagePath, { reporter })).bytes;
-    } else {
-      reporter.warn('archive.format hsfs: booting with an ISO 9660 root ramdisk is untested on illumos; a ramdisk root should be UFS');
-      bytes = (await writeHsfsArchive(tree, imagePath, { epoch: opts.time })).bytes;
+      image = { path: imagePath, bytes: prepared.imageBytes };
+    } else made = await compress(imageBuffers(prepared, reporter, timings));
+    timings.add('archive', performance.now() - t0 - timings.of('ufsStream'));
+    reporter.done('writing UFS image');
+    archive = { ...made, format };
+    ufs = prepared.result;
+    imageBytes = prepared.imageBytes;
+  } else {
+    // Module archives are small and made by other writers: written to a file, then compressed.
+    const imagePath = tempPathFor(`${archivePath}.image`);
+    try {
+      if (format === 'cpio') {
+        reporter.warn('archive.format cpio: the kernel reads it as a module archive only; a ramdisk root must be UFS');
+        imageBytes = (await writeCpioArchive(tree, imagePath, { reporter })).bytes;
+      } else {
+        reporter.warn('archive.format hsfs: booting with an ISO 9660 root ramdisk is untested on illumos; a ramdisk root should be UFS');
+        imageBytes = (await writeHsfsArchive(tree, imagePath, { epoch: opts.time })).bytes;
+      }
+      archive = { ...(await timings.time('archive', () => makeBootArchive(imagePath, archivePath, opts.gzipLevel, opts.previous))), format };
+    } finally {
+      await rm(imagePath, { force: true });
     }
-    const archive = { ...(await makeBootArchive(imagePath, join(outDir, `${profile.name}.boot_archive`), profile.archive.gzipLevel)), format };
-    let iso: BuildIsoResult | undefined;
-    if (opts.iso) {
-      iso = await buildIso({
-        tree,
-        archive: { path: archive.archive, hashPath: archive.hashFile, sha1: archive.sha1, format },
-        profile,
-        bootloader: opts.bootloader ?? profile.iso.bootloader,
-        outPath: join(outDir, `${profile.name}.iso`),
-        volumeId: profile.iso.volumeId,
-        epoch: opts.time,
-        reporter,
-      });
-    }
-    const image = imagePath === finalImage ? { path: finalImage, bytes, ufs } : undefined;
-    return { image, archive, iso };
-  } finally {
-    if (imagePath !== finalImage) await rm(imagePath, { force: true });
+  }
+  let iso: BuildIsoResult | undefined;
+  if (opts.iso && archive) {
+    iso = await timings.time('iso', () => buildIso({
+      tree,
+      archive: { path: archive.archive, hashPath: archive.hashFile, sha1: archive.sha1, format },
+      profile,
+      bootloader: opts.bootloader ?? profile.iso.bootloader,
+      outPath: join(outDir, `${profile.name}.iso`),
+      volumeId: profile.iso.volumeId,
+      epoch: opts.time,
+      reporter,
+    }));
+  }
+  return { image, ufs, imageBytes, archive, iso };
+}
+
+function ufsOptions(profile: Profile, time: number) {
+  return {
+    size: profile.ramdisk.size,
+    freePercent: profile.ramdisk.freePercent,
+    nbpi: profile.ramdisk.nbpi,
+    lostAndFound: profile.ramdisk.lostAndFound,
+    time,
+  };
+}
+
+/**
+ * The UFS image's bytes block by block, written to `fd` on the way when given. The time spent
+ * producing them (reading the proto files, building metadata) is counted as 'ufsStream', apart
+ * from compressing them.
+ */
+function* imageBuffers(prepared: PreparedImage, reporter: Reporter, timings: Timings, fd?: number): Generator<Buffer> {
+  const blocks = ufsImageBlocks(prepared, (done, total) => reporter.progress('writing UFS image', done, total));
+  for (;;) {
+    const t0 = performance.now();
+    const next = blocks.next();
+    if (!next.done && fd !== undefined) writeImageBlock(fd, next.value);
+    timings.add('ufsStream', performance.now() - t0);
+    if (next.done) return;
+    yield next.value.data;
   }
 }

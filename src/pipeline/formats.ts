@@ -1,6 +1,11 @@
 import { UsageError } from '../util/errors.js';
 
-export const FORMATS = ['dir', 'tar', 'ufs', 'iso'] as const;
+/**
+ * dir and tar: the tree. ufs: the root file system image. archive: the boot_archive (the image
+ * gzip'd) and its hash, what a loader needs to boot it over the network. iso: a bootable ISO,
+ * which holds the boot_archive, so the archive is written with it.
+ */
+export const FORMATS = ['dir', 'tar', 'ufs', 'archive', 'iso'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Parse a --format list such as "dir,tar". */

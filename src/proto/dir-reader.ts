@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { ContentSource, EntryType, StagedEntry } from '../stage/model.js';
-import { PERM_MASK } from '../stage/model.js';
+import { PERM_MASK, WalkedFileSource } from '../stage/model.js';
 import { StagedTree, comparePaths } from '../stage/tree.js';
 import { canonicalizeHardlinks } from '../stage/hardlinks.js';
 import { InputError } from '../util/errors.js';
@@ -111,7 +111,7 @@ export async function readDirTree(root: string, opts: DirReadOptions): Promise<S
         } else {
           if (st.nlink > 1) seenInodes.set(key, path);
           entry.size = st.size;
-          entry.source = { kind: 'host', path: hostPath, origin: opts.origin };
+          entry.source = new WalkedFileSource(root, path, opts.origin, [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs].join(':'));
         }
       } else if (type === 'symlink') {
         entry.target = readlinkSync(hostPath);

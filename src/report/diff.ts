@@ -27,7 +27,7 @@ export interface ManifestDiff {
   identical: boolean;
 }
 
-function changesBetween(x: ManifestEntry, y: ManifestEntry): ChangeKind[] {
+export function changesBetween(x: ManifestEntry, y: ManifestEntry): ChangeKind[] {
   const out: ChangeKind[] = [];
   if (x.type !== y.type) out.push('type');
   if (x.type === y.type && (x.size !== y.size || x.sha256 !== y.sha256) && (x.type === 'file' || x.type === 'hardlink')) out.push('content');

@@ -100,13 +100,21 @@ export function forEachChunkSync(source: ContentSource, expectedSize: number, fn
 export class ContentChangedError extends Error {}
 
 /** sha256 of an entry's content, computed once and remembered on the entry. */
+const HASH_BUFFER = Buffer.allocUnsafe(CHUNK);
+
 export async function sha256Of(entry: StagedEntry): Promise<string> {
   if (entry.sha256) return entry.sha256;
   if (!entry.source) throw new Error(`entry ${entry.path} has no content`);
   const h = createHash('sha256');
-  await forEachChunk(entry.source, entry.size, (c) => {
-    h.update(c);
-  });
+  // One buffer for every file hashed this way: they are hashed one after the other.
+  await forEachChunk(
+    entry.source,
+    entry.size,
+    (c) => {
+      h.update(c);
+    },
+    HASH_BUFFER,
+  );
   entry.sha256 = h.digest('hex');
   return entry.sha256;
 }

@@ -5,8 +5,11 @@ import { DIRBLKSIZ, MAXNAMLEN } from './constants.js';
 
 export interface DirEntry {
   ino: number;
-  name: Buffer;
+  /** The name's bytes, or the name as text (written as UTF-8). */
+  name: Buffer | string;
 }
+
+const byteLength = (name: Buffer | string): number => (typeof name === 'string' ? Buffer.byteLength(name) : name.length);
 
 /** Bytes an entry with a name of `namlen` bytes needs: header, name, NUL, padded to 4. */
 export const dirsiz = (namlen: number): number => 8 + ((namlen + 1 + 3) & ~3);
@@ -33,15 +36,16 @@ export function directorySize(nameLengths: Iterable<number>): number {
  * absorbs the chunk's slack in its reclen, so every byte belongs to an entry.
  */
 export function encodeDirectory(self: number, parent: number, entries: Iterable<DirEntry>): Buffer {
-  const all: DirEntry[] = [{ ino: self, name: Buffer.from('.') }, { ino: parent, name: Buffer.from('..') }, ...entries];
-  const size = directorySize(all.slice(2).map((e) => e.name.length));
+  const all: DirEntry[] = [{ ino: self, name: '.' }, { ino: parent, name: '..' }, ...entries];
+  const size = directorySize(all.slice(2).map((e) => byteLength(e.name)));
   const buf = Buffer.alloc(size);
   let off = 0;
   let chunkEnd = DIRBLKSIZ;
   let prev = -1;
   for (const e of all) {
-    if (e.name.length > MAXNAMLEN) throw new Error(`directory entry name of ${e.name.length} bytes`);
-    const need = dirsiz(e.name.length);
+    const namlen = byteLength(e.name);
+    if (namlen > MAXNAMLEN) throw new Error(`directory entry name of ${namlen} bytes`);
+    const need = dirsiz(namlen);
     if (off + need > chunkEnd) {
       buf.writeUInt16LE(chunkEnd - prev, prev + 4);
       off = chunkEnd;
@@ -49,8 +53,9 @@ export function encodeDirectory(self: number, parent: number, entries: Iterable<
     }
     buf.writeUInt32LE(e.ino >>> 0, off);
     buf.writeUInt16LE(need, off + 4);
-    buf.writeUInt16LE(e.name.length, off + 6);
-    e.name.copy(buf, off + 8);
+    buf.writeUInt16LE(namlen, off + 6);
+    if (typeof e.name === 'string') buf.write(e.name, off + 8, 'utf8');
+    else e.name.copy(buf, off + 8);
     prev = off;
     off += need;
   }

@@ -13,7 +13,8 @@ import { PROFILE, type UfsGeometry } from './geometry.js';
 export type NodeKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo';
 
 export interface ChildLink {
-  name: Buffer;
+  /** The entry's name (UTF-8 on disk): text, not bytes, as a Buffer each would cost more than the name. */
+  name: string;
   node: PlanNode;
 }
 
@@ -98,14 +99,15 @@ function newNode(kind: NodeKind, entry: StagedEntry, parent: PlanNode | null): P
   return {
     kind, entry, path: entry.path, size: 0, nlink: 0, children: kind === 'dir' ? [] : null, parent,
     symlinkTarget: null, rdevWord: 0, lostFound: false, nblocks: 0, tailFrags: 0, indirectBlocks: 0,
-    ino: 0, addrs: new Int32Array(0), single: 0, double: 0, level1: new Int32Array(0),
+    ino: 0, addrs: NO_ADDRS, single: 0, double: 0, level1: NO_ADDRS,
   };
 }
 
-function nameBytes(path: string): Buffer {
-  const name = Buffer.from(baseName(path), 'utf8');
-  if (name.length > MAXNAMLEN) throw new UfsNameTooLongError(path, name.length);
-  if (name.length === 0 || name.includes(0) || name.includes(0x2f)) throw new UfsEntryError(path, 'the name is empty or contains a NUL byte or "/"');
+function nameOf(path: string): string {
+  const name = baseName(path);
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAXNAMLEN) throw new UfsNameTooLongError(path, bytes);
+  if (bytes === 0 || name.includes('\0') || name.includes('/')) throw new UfsEntryError(path, 'the name is empty or contains a NUL byte or "/"');
   return name;
 }
 
@@ -167,7 +169,7 @@ export function planTree(tree: StagedTree, opts: { lostAndFound: boolean; time: 
   if (opts.lostAndFound && !tree.has('lost+found')) {
     const lf = newNode('dir', { path: 'lost+found', type: 'dir', mode: 0o700, uid: 0, gid: 0, size: 0, mtime: opts.time }, root);
     lf.lostFound = true;
-    root.children!.push({ name: Buffer.from('lost+found'), node: lf });
+    root.children!.push({ name: 'lost+found', node: lf });
     nodes.push(lf);
     dirs.push(lf);
   }
@@ -183,7 +185,7 @@ export function planTree(tree: StagedTree, opts: { lostAndFound: boolean; time: 
     const subdirs: Array<{ path: string; node: PlanNode }> = [];
     for (const childPath of tree.children(dirPath)) {
       const e = tree.get(childPath)!;
-      const name = nameBytes(childPath);
+      const name = nameOf(childPath);
       let child: PlanNode;
       if (e.type === 'dir') {
         child = newNode('dir', e, dir);
@@ -208,7 +210,7 @@ export function planTree(tree: StagedTree, opts: { lostAndFound: boolean; time: 
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
   // The synthetic lost+found goes in name order among the root's own entries.
-  root.children!.sort((a, b) => Buffer.compare(a.name, b.name));
+  root.children!.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 
   // Link counts: every directory entry naming a node, '.' and '..' included.
   for (const dir of dirs) {
@@ -225,7 +227,7 @@ export function planTree(tree: StagedTree, opts: { lostAndFound: boolean; time: 
   let largeFiles = false;
   for (const node of nodes) {
     if (node.nlink > MAXLINK) throw new UfsEntryError(node.path, `${node.nlink} links; UFS allows at most ${MAXLINK}`);
-    if (node.kind === 'dir') node.size = node.lostFound ? BSIZE : directorySize(node.children!.map((c) => c.name.length));
+    if (node.kind === 'dir') node.size = node.lostFound ? BSIZE : directorySize(node.children!.map((c) => Buffer.byteLength(c.name)));
     if (node.kind === 'file') {
       fileBytes += node.size;
       if (node.size > 0x7fffffff) largeFiles = true;
@@ -245,18 +247,29 @@ export function sectorsOf(node: PlanNode, g: UfsGeometry): number {
  * Place every node on a geometry: inode numbers and fragment addresses. Throws OutOfSpaceError
  * when it does not fit; sizing then tries a larger geometry. Re-running overwrites the placement.
  */
+/** The addresses of a node without blocks (shared: never written to). */
+const NO_ADDRS = new Int32Array(0);
+
 export function placeTree(plan: TreePlan, g: UfsGeometry): { frags: FragAllocator; inodes: InodeAllocator } {
   const frags = new FragAllocator(g);
   const inodes = new InodeAllocator(g);
+  // Every node's block addresses are a view of one array: a typed array (and its buffer) per
+  // node would cost more than the addresses themselves for a tree of small files.
+  const pool = new Int32Array(plan.nodes.reduce((n, node) => n + node.nblocks, 0));
+  let used = 0;
   for (const node of plan.nodes) {
     node.ino = inodes.alloc(frags.currentCg());
     node.single = 0;
     node.double = 0;
-    node.level1 = new Int32Array(0);
+    node.level1 = NO_ADDRS;
     const n = node.nblocks;
-    const addrs = new Int32Array(n);
+    if (n === 0) {
+      node.addrs = NO_ADDRS;
+      continue;
+    }
+    const addrs = pool.subarray(used, used + n);
+    used += n;
     node.addrs = addrs;
-    if (n === 0) continue;
     if (n <= NDADDR) {
       const full = node.tailFrags ? n - 1 : n;
       for (let i = 0; i < full; i++) addrs[i] = frags.allocBlock();

@@ -1,10 +1,10 @@
-// writeUfsImage: plan the tree, choose the geometry, then write file data, directories,
-// symlinks, indirect blocks, inode tables, cylinder groups, the summary area and every copy of
-// the superblock into a temporary file that is renamed into place when complete.
+// The UFS writer: plan the tree, choose the geometry, place every node, list every piece of the
+// image (file data by reference, directories, symlinks, indirect blocks, inode tables, cylinder
+// groups, the summary area and every copy of the superblock), then produce the image front to
+// back (image-stream.ts): into a file (writeUfsImage), or block by block to whoever consumes it.
 
-import { closeSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { StagedTree } from '../stage/tree.js';
-import { forEachChunkSync } from '../stage/content.js';
 import { writeAtomically } from '../util/atomic.js';
 import { UsageError } from '../util/errors.js';
 import { CSUM_SIZE, DINODE_SIZE, NDADDR, SBOFF } from './constants.js';
@@ -16,7 +16,7 @@ import { emptyInode, encodeInode, RDEV_SLOT, shortId, TYPE_BITS, type DiskInode 
 import { planTree, sectorsOf, type PlanNode, type TreePlan } from './plan.js';
 import { chooseSizing } from './sizing.js';
 import { emptyCsum, encodeCsum, encodeSuperblock, superblockFor, type Csum } from './superblock.js';
-import { WriteCombiner } from './write-combiner.js';
+import { imageBlocks, PieceList, type ImageBlock } from './image-stream.js';
 import type { FragAllocator } from './allocator.js';
 
 export interface UfsOptions {
@@ -73,77 +73,98 @@ function validateOptions(opts: UfsOptions): { freePercent: number; nbpi: number 
   return { freePercent, nbpi };
 }
 
-export async function writeUfsImage(tree: StagedTree, outPath: string, opts: UfsOptions): Promise<UfsResult> {
+/** A planned, placed image: its size, facts, and the pieces that fill it. */
+export interface PreparedImage {
+  imageBytes: number;
+  result: UfsResult;
+  pieces: PieceList;
+  /** Bytes of file content the image holds (for progress). */
+  fileBytes: number;
+}
+
+/**
+ * Plan the tree, choose the geometry, place every node, and list every piece of the image: file
+ * data (by reference, nothing is read yet), directories, symlinks, indirect blocks, inode tables,
+ * cylinder groups, the summary area and every copy of the superblock.
+ */
+export function prepareUfsImage(tree: StagedTree, opts: UfsOptions): PreparedImage {
   const { freePercent, nbpi } = validateOptions(opts);
   const plan = planTree(tree, { lostAndFound: opts.lostAndFound ?? false, time: opts.time });
   const sizing = chooseSizing(plan, { size: opts.size, freePercent, nbpi });
   const g = sizing.geometry;
   const frags = sizing.frags;
+  const pieces = new PieceList();
+  listContents(plan, g, pieces);
+  listInodeTables(plan, g, pieces);
+  const cstotal = listCylinderGroups(plan, g, frags, opts.time, pieces);
+  listSuperblocks(g, encodeSuperblock(superblockFor(g, { time: opts.time, cstotal, largeFiles: plan.largeFiles })), pieces);
+  return {
+    imageBytes: sizing.imageBytes,
+    pieces,
+    fileBytes: plan.fileBytes,
+    result: {
+      sizeBytes: sizing.imageBytes,
+      fsSizeBytes: g.size * g.fsize,
+      ncg: g.ncg,
+      ipg: g.ipg,
+      inodesUsed: plan.nodes.length,
+      inodesTotal: g.inodeCount,
+      fragsUsed: frags.dataFrags,
+      dataBytes: plan.fileBytes,
+      freeBytes: (cstotal.nbfree * g.frag + cstotal.nffree) * g.fsize,
+      fsTime: opts.time,
+    },
+  };
+}
 
+/** The image's blocks, front to back (see image-stream.ts), with progress by file bytes. */
+export function ufsImageBlocks(prepared: PreparedImage, onProgress?: (done: number, total: number) => void): Generator<ImageBlock> {
+  let done = 0;
+  return imageBlocks(prepared.pieces, prepared.imageBytes, (n) => {
+    done += n;
+    onProgress?.(done, prepared.fileBytes);
+  });
+}
+
+/** Write the image's blocks to an open file: sequential large writes, free space left as holes. */
+export function writeImageBlock(fd: number, block: ImageBlock): void {
+  if (block.zero) return;
+  for (let done = 0; done < block.data.length; ) done += writeSync(fd, block.data, done, block.data.length - done, block.pos + done);
+}
+
+export async function writeUfsImage(tree: StagedTree, outPath: string, opts: UfsOptions): Promise<UfsResult> {
+  const prepared = prepareUfsImage(tree, opts);
   return writeAtomically(outPath, async (tmp) => {
-    // Synchronous I/O from here on: the writer's inner loop is thousands of small reads and
-    // writes, and with the proto in the page cache a thread-pool round trip per call costs more
-    // than the copy itself.
     const fd = openSync(tmp, 'w');
     try {
-      ftruncateSync(fd, sizing.imageBytes);
-      const comb = new WriteCombiner(fd);
-      writeContents(plan, g, comb, opts.onProgress);
-      writeInodeTables(plan, g, comb);
-      const cstotal = writeCylinderGroups(plan, g, frags, opts.time, comb);
-      writeSuperblocks(g, encodeSuperblock(superblockFor(g, { time: opts.time, cstotal, largeFiles: plan.largeFiles })), comb);
-      comb.flush();
-      return {
-        sizeBytes: sizing.imageBytes,
-        fsSizeBytes: g.size * g.fsize,
-        ncg: g.ncg,
-        ipg: g.ipg,
-        inodesUsed: plan.nodes.length,
-        inodesTotal: g.inodeCount,
-        fragsUsed: frags.dataFrags,
-        dataBytes: plan.fileBytes,
-        freeBytes: (cstotal.nbfree * g.frag + cstotal.nffree) * g.fsize,
-        fsTime: opts.time,
-      };
+      ftruncateSync(fd, prepared.imageBytes);
+      for (const block of ufsImageBlocks(prepared, opts.onProgress)) writeImageBlock(fd, block);
+      return prepared.result;
     } finally {
       closeSync(fd);
     }
   });
 }
 
-/** Write `data` (a node's content from logical byte `offset`) to the node's blocks. */
-function writeMapped(node: PlanNode, g: UfsGeometry, data: Uint8Array, offset: number, comb: WriteCombiner): void {
+/** List `node`'s content (from logical byte `offset`, `len` bytes) where its blocks are. */
+function listMapped(node: PlanNode, g: UfsGeometry, offset: number, len: number, pieces: PieceList, data?: Buffer): void {
   let done = 0;
-  while (done < data.length) {
+  while (done < len) {
     const pos = offset + done;
     const lbn = Math.floor(pos / g.bsize);
     const within = pos % g.bsize;
     // Extend over following blocks while they are physically contiguous.
-    let len = Math.min(g.bsize - within, data.length - done);
+    let n = Math.min(g.bsize - within, len - done);
     let last = lbn;
-    while (done + len < data.length && last + 1 < node.nblocks && node.addrs[last + 1] === node.addrs[last] + g.frag) {
+    while (done + n < len && last + 1 < node.nblocks && node.addrs[last + 1] === node.addrs[last] + g.frag) {
       last++;
-      len += Math.min(g.bsize, data.length - done - len);
+      n += Math.min(g.bsize, len - done - n);
     }
-    comb.write(data.subarray(done, done + len), node.addrs[lbn] * g.fsize + within);
-    done += len;
+    const at = node.addrs[lbn] * g.fsize + within;
+    if (data) pieces.bytes(data.subarray(done, done + n), at);
+    else pieces.file(node, pos, n, at);
+    done += n;
   }
-  if (offset + data.length === node.size) padLastBlock(node, g, comb);
-}
-
-const ZEROS = Buffer.alloc(8192);
-
-/**
- * Zero the rest of the storage after a node's last byte (to the end of its last fragment, or of
- * its last block when it has indirect blocks). Those bytes belong to the node alone; writing them
- * keeps consecutive small files byte-contiguous, so their writes merge.
- */
-function padLastBlock(node: PlanNode, g: UfsGeometry, comb: WriteCombiner): void {
-  if (node.size === 0) return;
-  const lbn = node.nblocks - 1;
-  const used = node.size - lbn * g.bsize;
-  const storage = node.nblocks > NDADDR ? g.bsize : Math.ceil(used / g.fsize) * g.fsize;
-  if (storage > used) comb.write(ZEROS.subarray(0, storage - used), node.addrs[lbn] * g.fsize + used);
 }
 
 function indirectBlock(g: UfsGeometry, pointers: ArrayLike<number>): Buffer {
@@ -158,39 +179,25 @@ function directoryBytes(node: PlanNode, g: UfsGeometry): Buffer {
   return encodeDirectory(node.ino, parentIno, node.children!.map((c) => ({ ino: c.node.ino, name: c.name })));
 }
 
-function writeContents(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner, onProgress?: (done: number, total: number) => void): void {
-  let total = 0;
-  for (const node of plan.nodes) if (node.kind === 'file' || node.kind === 'dir' || node.kind === 'symlink') total += node.size;
-  let done = 0;
-  const report = () => onProgress?.(done, total);
-  const chunkBuffer = Buffer.allocUnsafe(1 << 20);
+function listContents(plan: TreePlan, g: UfsGeometry, pieces: PieceList): void {
   for (const node of plan.nodes) {
-    if (node.kind === 'file' && node.size > 0) {
-      forEachChunkSync(node.entry.source!, node.size, (chunk, off) => {
-        writeMapped(node, g, chunk, off, comb);
-        done += chunk.length;
-        report();
-      }, chunkBuffer);
-    } else if (node.kind === 'dir') {
-      writeMapped(node, g, directoryBytes(node, g), 0, comb);
-      done += node.size;
-    } else if (node.kind === 'symlink') {
-      writeMapped(node, g, node.symlinkTarget!, 0, comb);
-      done += node.size;
-    }
+    if (node.kind === 'file' && node.size > 0) listMapped(node, g, 0, node.size, pieces);
+    else if (node.kind === 'dir') {
+      const bytes = directoryBytes(node, g);
+      listMapped(node, g, 0, bytes.length, pieces, bytes);
+    } else if (node.kind === 'symlink') listMapped(node, g, 0, node.symlinkTarget!.length, pieces, node.symlinkTarget!);
     if (node.single) {
       const singleEnd = Math.min(node.nblocks, NDADDR + g.nindir);
-      comb.write(indirectBlock(g, node.addrs.subarray(NDADDR, singleEnd)), node.single * g.fsize);
+      pieces.bytes(indirectBlock(g, node.addrs.subarray(NDADDR, singleEnd)), node.single * g.fsize);
     }
     if (node.double) {
-      comb.write(indirectBlock(g, node.level1), node.double * g.fsize);
+      pieces.bytes(indirectBlock(g, node.level1), node.double * g.fsize);
       const base = NDADDR + g.nindir;
       for (let k = 0; k < node.level1.length; k++) {
         const start = base + k * g.nindir;
-        comb.write(indirectBlock(g, node.addrs.subarray(start, Math.min(node.nblocks, start + g.nindir))), node.level1[k] * g.fsize);
+        pieces.bytes(indirectBlock(g, node.addrs.subarray(start, Math.min(node.nblocks, start + g.nindir))), node.level1[k] * g.fsize);
       }
     }
-    report();
   }
 }
 
@@ -215,7 +222,7 @@ function diskInodeOf(node: PlanNode, g: UfsGeometry): DiskInode {
   return di;
 }
 
-function writeInodeTables(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner): void {
+function listInodeTables(plan: TreePlan, g: UfsGeometry, pieces: PieceList): void {
   const byCg = new Map<number, PlanNode[]>();
   for (const node of plan.nodes) {
     const c = g.itog(node.ino);
@@ -227,11 +234,11 @@ function writeInodeTables(plan: TreePlan, g: UfsGeometry, comb: WriteCombiner): 
   for (const c of [...byCg.keys()].sort((a, b) => a - b)) {
     const table = Buffer.alloc(g.ipg * DINODE_SIZE);
     for (const node of byCg.get(c)!) encodeInode(table, (node.ino % g.ipg) * DINODE_SIZE, diskInodeOf(node, g));
-    comb.write(table, g.cgImin(c) * g.fsize);
+    pieces.bytes(table, g.cgImin(c) * g.fsize);
   }
 }
 
-function writeCylinderGroups(plan: TreePlan, g: UfsGeometry, frags: FragAllocator, time: number, comb: WriteCombiner): Csum {
+function listCylinderGroups(plan: TreePlan, g: UfsGeometry, frags: FragAllocator, time: number, pieces: PieceList): Csum {
   const inodeMaps = Array.from({ length: g.ncg }, () => new Uint8Array(Math.ceil(g.ipg / 8)));
   const ndir = new Int32Array(g.ncg);
   const iused = new Int32Array(g.ncg);
@@ -254,19 +261,19 @@ function writeCylinderGroups(plan: TreePlan, g: UfsGeometry, frags: FragAllocato
     const s = summarizeFreeMap(g, ndblk, freeMap);
     const cs: Csum = { ndir: ndir[c], nbfree: s.nbfree, nifree: g.ipg - iused[c], nffree: s.nffree };
     const header = cgHeaderFor(g, c, time, cs, s.frsum);
-    comb.write(encodeCg(g, header, { blktot: s.blktot, blks: s.blks, inodeMap: inodeMaps[c], freeMap }), g.cgTod(c) * g.fsize);
+    pieces.bytes(encodeCg(g, header, { blktot: s.blktot, blks: s.blks, inodeMap: inodeMaps[c], freeMap }), g.cgTod(c) * g.fsize);
     encodeCsum(csArea, c * CSUM_SIZE, cs);
     cstotal.ndir += cs.ndir;
     cstotal.nbfree += cs.nbfree;
     cstotal.nifree += cs.nifree;
     cstotal.nffree += cs.nffree;
   }
-  comb.write(csArea, g.csaddr * g.fsize);
+  pieces.bytes(csArea, g.csaddr * g.fsize);
   return cstotal;
 }
 
 /** The primary superblock and an identical backup in every cylinder group. */
-function writeSuperblocks(g: UfsGeometry, sb: Buffer, comb: WriteCombiner): void {
-  comb.write(sb, SBOFF);
-  for (let c = 0; c < g.ncg; c++) comb.write(sb, g.cgSblock(c) * g.fsize);
+function listSuperblocks(g: UfsGeometry, sb: Buffer, pieces: PieceList): void {
+  pieces.bytes(sb, SBOFF);
+  for (let c = 0; c < g.ncg; c++) pieces.bytes(sb, g.cgSblock(c) * g.fsize);
 }

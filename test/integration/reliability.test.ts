@@ -20,37 +20,42 @@ beforeAll(async () => {
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-/** sha256 of every output in a directory (hidden files included, so leftovers show). */
+/** sha256 of every output in a directory (hidden files included, so leftovers show; the build cache aside). */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const n of readdirSync(dir).sort()) out[n] = n.endsWith('.root') ? 'dir' : sha(join(dir, n));
+  for (const n of readdirSync(dir).sort()) if (n !== '.compose-cache') out[n] = n.endsWith('.root') ? 'dir' : sha(join(dir, n));
   return out;
 }
+
+/** What a build leaves in -o besides its outputs: only the build cache. */
+const leftovers = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.') && n !== '.compose-cache');
 
 /** Run a shell script in a private mount namespace (unprivileged: unshare -Urm), for tmpfs mounts. */
 function inNamespace(script: string, env: Record<string, string> = {}) {
   return execa('unshare', ['-Urm', 'sh', '-ec', script], { reject: false, env: { SOURCE_DATE_EPOCH: '1767225600', CLI, ...env } });
 }
 
-/** A directory on PATH holding a fake `pigz`. */
-function fakePigz(dir: string, body: string): string {
+const realXorriso = execa('sh', ['-c', 'command -v xorriso']).then((r) => r.stdout.trim());
+
+/** A directory on PATH holding a fake `xorriso` (the ISO step: the one external tool of a build). */
+async function fakeXorriso(dir: string, body: string): Promise<string> {
   const bin = join(dir, 'fakebin');
   mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'pigz'), `#!/bin/sh\n${body}\n`);
-  chmodSync(join(bin, 'pigz'), 0o755);
+  writeFileSync(join(bin, 'xorriso'), `#!/bin/sh\nREAL=${await realXorriso}\n${body}\n`);
+  chmodSync(join(bin, 'xorriso'), 0o755);
   return `${bin}:${process.env.PATH}`;
 }
 
 describe('a failed build leaves the previous outputs as they were', () => {
-  it('a failing compressor (pigz on PATH): exit 1 naming it, old outputs intact, no temporaries, no lock', async () => {
+  it('a failing tool (xorriso on PATH): one line naming it, old outputs intact, no temporaries, no lock', async () => {
     const out = await tempDir();
     expect((await runCli(['-p', profile, '--format', 'iso,ufs', '-o', out, '--quiet', proto])).exitCode).toBe(0);
     const before = snapshot(out);
     const dir = await tempDir();
-    const r = await runCli(['-p', profile, '--format', 'iso,ufs,tar', '-o', out, '--quiet', proto], { PATH: fakePigz(dir, 'echo "pigz: abort: write error on <stdout> (Input/output error)" >&2; exit 1') });
+    const r = await runCli(['-p', profile, '--format', 'iso,ufs,tar', '-o', out, '--quiet', proto], { PATH: await fakeXorriso(dir, 'echo "xorriso : FAILURE : Cannot write to output (Input/output error)" >&2; exit 5') });
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/pigz failed .*Input\/output error/);
+    expect(r.stderr).toMatch(/xorriso failed \(exit 5\).*Input\/output error/);
     expect(snapshot(out)).toEqual(before);
   });
 
@@ -118,24 +123,24 @@ describe('one build at a time per output directory, and kills', () => {
   it('a second build into the same -o is refused while the first runs; the first finishes', async () => {
     const out = await tempDir();
     const dir = await tempDir();
-    const PATH = fakePigz(dir, 'sleep 3; exec /usr/bin/pigz "$@"');
-    const first = execa('node', [CLI, '-p', profile, '--format', 'ufs', '-o', out, '--quiet', proto], { reject: false, env: { PATH, SOURCE_DATE_EPOCH: '1767225600' } });
+    const PATH = await fakeXorriso(dir, 'sleep 3; exec "$REAL" "$@"');
+    const first = execa('node', [CLI, '-p', profile, '--format', 'iso', '-o', out, '--quiet', proto], { reject: false, env: { PATH, SOURCE_DATE_EPOCH: '1767225600' } });
     await waitFor(() => existsSync(join(out, '.compose.lock')));
     const second = await runCli(['-p', profile, '--format', 'ufs', '-o', out, '--quiet', proto]);
     expect(second.exitCode).toBe(5);
     expect(second.stderr).toMatch(/another compose \(pid \d+\) is building into/);
     expect((await first).exitCode).toBe(0);
-    expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(leftovers(out)).toEqual([]);
   });
 
-  it('SIGTERM stops the build and the compressor it runs, and removes its temporaries and lock', async () => {
+  it('SIGTERM stops the build and the tool it runs, and removes its temporaries and lock', async () => {
     const out = await tempDir();
-    expect((await runCli(['-p', profile, '--format', 'ufs', '-o', out, '--quiet', proto])).exitCode).toBe(0);
+    expect((await runCli(['-p', profile, '--format', 'iso', '-o', out, '--quiet', proto])).exitCode).toBe(0);
     const before = snapshot(out);
     const dir = await tempDir();
     const marker = `sleep 61.${process.pid}`;
-    const PATH = fakePigz(dir, `exec ${marker}`);
-    const build = execa('node', [CLI, '-p', profile, '--format', 'ufs,tar', '-o', out, '--quiet', proto], { reject: false, env: { PATH, SOURCE_DATE_EPOCH: '1767225600' } });
+    const PATH = await fakeXorriso(dir, `exec ${marker}`);
+    const build = execa('node', [CLI, '-p', profile, '--format', 'iso,tar', '-o', out, '--quiet', proto], { reject: false, env: { PATH, SOURCE_DATE_EPOCH: '1767225600' } });
     await waitFor(async () => (await execa('pgrep', ['-f', marker], { reject: false })).exitCode === 0);
     build.kill('SIGTERM');
     const r = await build;
@@ -147,15 +152,15 @@ describe('one build at a time per output directory, and kills', () => {
   it('after a kill -9 the next build takes over the stale lock and removes the staging directory', async () => {
     const out = await tempDir();
     const dir = await tempDir();
-    const PATH = fakePigz(dir, 'sleep 60');
-    const build = execa('node', [CLI, '-p', profile, '--format', 'ufs', '-o', out, '--quiet', proto], { reject: false, env: { PATH, SOURCE_DATE_EPOCH: '1767225600' } });
+    const PATH = await fakeXorriso(dir, 'sleep 60');
+    const build = execa('node', [CLI, '-p', profile, '--format', 'iso', '-o', out, '--quiet', proto], { reject: false, env: { PATH, SOURCE_DATE_EPOCH: '1767225600' } });
     await waitFor(() => readdirSync(out).some((n) => n.startsWith('.compose-staging-')));
     build.kill('SIGKILL');
     await build;
     expect(readdirSync(out).some((n) => n.startsWith('.compose-staging-'))).toBe(true);
     const r = await runCli(['-p', profile, '--format', 'ufs', '-o', out, '--quiet', proto]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['demo.boot_archive', 'demo.boot_archive.hash', 'demo.manifest.json', 'demo.ufs']);
+    expect(readdirSync(out).sort()).toEqual(['.compose-cache', 'demo.manifest.json', 'demo.ufs']);
   });
 
   it('a rebuild with fewer formats removes the outputs it no longer writes, and says so', async () => {
@@ -164,7 +169,7 @@ describe('one build at a time per output directory, and kills', () => {
     const r = await runCli(['-p', profile, '--format', 'tar', '-o', out, proto]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/removed what an earlier build wrote and this one does not: demo\.boot_archive, demo\.boot_archive\.hash, demo\.iso, demo\.ufs/);
-    expect(readdirSync(out).sort()).toEqual(['demo.manifest.json', 'demo.tar']);
+    expect(readdirSync(out).sort()).toEqual(['.compose-cache', 'demo.manifest.json', 'demo.tar']);
   });
 });
 
@@ -279,18 +284,24 @@ describe('reproducibility and settings that must reach the output', () => {
     expect(snapshot(b)).toEqual(snapshot(a));
   });
 
-  it('the gzip level reaches the archive (the gzip header\'s XFL byte: 4 fastest, 2 best)', async () => {
+  it('the gzip level reaches the archive (the gzip header\'s XFL byte: 4 fastest, 2 best): the profile\'s, or --gzip-level over it', async () => {
     const dir = await tempDir();
-    for (const [level, xfl] of [
-      [1, 4],
-      [9, 2],
-    ]) {
+    for (const [level, xfl, option] of [
+      [1, 4, []],
+      [9, 2, []],
+      [9, 4, ['--gzip-level', '1']],
+    ] as Array<[number, number, string[]]>) {
       writeFileSync(join(dir, `l${level}.yaml`), `extends: ${profile}\narchive:\n  gzip_level: ${level}\n`);
-      const out = join(dir, `out${level}`);
-      expect((await runCli(['-p', join(dir, `l${level}.yaml`), '--format', 'ufs', '-o', out, '--quiet', proto])).exitCode).toBe(0);
+      const out = join(dir, `out${level}-${option.length}`);
+      const r = await runCli(['-p', join(dir, `l${level}.yaml`), '--format', 'archive', '-o', out, '--json', '--quiet', ...option, proto]);
+      expect(r.exitCode, r.stderr).toBe(0);
       const gz = readFileSync(join(out, `l${level}.boot_archive`)).subarray(0, 10);
       expect([gz[0], gz[1], gz[8]]).toEqual([0x1f, 0x8b, xfl]);
+      expect(JSON.parse(r.stdout).boot.gzip).toMatch(new RegExp(`^zlib \\S+ level ${xfl === 4 ? 1 : 9}$`));
     }
+    const bad = await runCli(['-p', profile, '--gzip-level', '0', '-o', join(dir, 'bad'), proto]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--gzip-level 0 is not a gzip level; give a whole number from 1/);
   });
 });
 

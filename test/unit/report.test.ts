@@ -6,7 +6,9 @@ import type { Manifest, ManifestEntry } from '../../src/emit/manifest.js';
 import { sizeClassOf } from '../../src/report/classify.js';
 import { buildSizeReport, formatSizeReport } from '../../src/report/size-report.js';
 import { diffManifests, formatManifestDiff } from '../../src/report/diff.js';
-import { summarizeAgainstPrevious } from '../../src/report/summary.js';
+import { summarizeAgainstPrevious, summarizeStreams } from '../../src/report/summary.js';
+import { streamManifestFile } from '../../src/report/manifest-stream.js';
+import { writeManifest } from '../../src/emit/manifest.js';
 import { readManifestFile } from '../../src/report/manifest-file.js';
 import { InputError } from '../../src/util/errors.js';
 import { runCli } from '../support/cli.js';
@@ -115,6 +117,40 @@ describe('manifest diff', () => {
     expect(summarizeAgainstPrevious(manifestA(), manifestB())).toBe(
       'against the previous build (profile pureboot -> minimal): 1 entries added, 1 removed, 3 changed (14 -> 14, +0); file content 2.6 MiB -> 2.7 MiB (+93.8 KiB).',
     );
+  });
+});
+
+describe('comparing with the previous build an entry at a time', () => {
+  const sortedCopy = (m: Manifest): Manifest => ({ ...m, entries: [...m.entries].sort((a, b) => (a.path < b.path ? -1 : 1)) });
+
+  it('streams a written manifest back entry for entry, and summarizes as the whole-manifest comparison does', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'compose-report-'));
+    const [a, b] = [sortedCopy(manifestA()), sortedCopy(manifestB())];
+    await writeManifest(join(d, 'a.json'), a);
+    await writeManifest(join(d, 'b.json'), b);
+    const sa = streamManifestFile(join(d, 'a.json'))!;
+    expect([...sa.entries]).toEqual(a.entries);
+    expect(sa.profile).toBe('pureboot');
+    for (const [x, y] of [[a, b], [a, a], [b, a]]) {
+      const fx = x === a ? 'a.json' : 'b.json';
+      const fy = y === a ? 'a.json' : 'b.json';
+      expect(summarizeStreams(streamManifestFile(join(d, fx)), streamManifestFile(join(d, fy))!)).toBe(summarizeAgainstPrevious(x, y));
+    }
+    expect(summarizeStreams(undefined, streamManifestFile(join(d, 'b.json'))!)).toBe(summarizeAgainstPrevious(undefined, b));
+  });
+
+  it('reads names that straddle its read chunks (multi-byte UTF-8 over megabytes)', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'compose-report-'));
+    const entries = Array.from({ length: 12_000 }, (_, i) => file(`usr/share/ünïcødé-${'é'.repeat(i % 37)}/${String(i).padStart(6, '0')}`, i));
+    const m: Manifest = { profile: 'p', proto: '/x', entries: entries.sort((p, q) => (p.path < q.path ? -1 : 1)) };
+    await writeManifest(join(d, 'm.json'), m);
+    expect([...streamManifestFile(join(d, 'm.json'))!.entries]).toEqual(m.entries);
+  });
+
+  it('leaves a manifest in another layout to the whole-file reader', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'compose-report-'));
+    await writeFile(join(d, 'compact.json'), JSON.stringify(manifestA()));
+    expect(streamManifestFile(join(d, 'compact.json'))).toBeUndefined();
   });
 });
 

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { createReadStream } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import tarStream from 'tar-stream';
+import { StagedTree } from '../../src/stage/tree.js';
+import type { StagedEntry } from '../../src/stage/model.js';
+import { writeTar } from '../../src/emit/tar.js';
+
+// The tar emitter encodes ustar and pax itself; readers we did not write (GNU tar, tar-stream)
+// must read every field back, including what ustar cannot hold.
+
+const LONG_DIR = `usr/share/${'d'.repeat(120)}/${'e'.repeat(120)}`;
+const LONG_FILE = `${LONG_DIR}/${'f'.repeat(150)}`; // no '/' split can fit ustar: pax path
+const SPLIT_FILE = `usr/lib/${'p'.repeat(90)}/${'n'.repeat(90)}`; // fits as prefix + name
+const LONG_TARGET = `../../${'t'.repeat(140)}`;
+const UTF8 = 'usr/share/ünïcødé/файл.txt';
+
+const gen = (data: string) => ({ kind: 'generated' as const, data: Buffer.from(data), generator: 'test' });
+const file = (path: string, data: string, more: Partial<StagedEntry> = {}): StagedEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, size: Buffer.byteLength(data), mtime: 1767225600, source: gen(data), ...more });
+
+function tree(): StagedTree {
+  const t = new StagedTree(1767225600);
+  t.put(file(LONG_FILE, 'long path\n'));
+  t.put(file(SPLIT_FILE, 'split path\n', { mode: 0o4755 }));
+  t.put(file(UTF8, 'utf-8\n'));
+  t.put(file('etc/bigids', 'ids\n', { uid: 3_000_000, gid: 4_000_000 }));
+  t.put(file('etc/empty', ''));
+  t.put(file('etc/block', 'x'.repeat(1024)));
+  t.put({ path: 'usr/bin/longlink', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: LONG_TARGET.length, mtime: 1767225600, target: LONG_TARGET });
+  t.put({ path: 'var/hl', type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1767225600, target: LONG_FILE });
+  t.put({ path: 'devices/pseudo/null', type: 'char', mode: 0o666, uid: 0, gid: 3, size: 0, mtime: 1767225600, rdev: { major: 200, minor: 2 } });
+  t.put({ path: 'dev/fifo', type: 'fifo', mode: 0o600, uid: 0, gid: 0, size: 0, mtime: 1767225600 });
+  return t;
+}
+
+interface Read {
+  name: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  linkname: string | null;
+  devmajor?: number;
+  devminor?: number;
+  data: string;
+}
+
+async function readWithTarStream(path: string): Promise<Read[]> {
+  const out: Read[] = [];
+  const extract = tarStream.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (h, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        out.push({ name: h.name, type: h.type ?? '', mode: h.mode ?? 0, uid: h.uid ?? 0, gid: h.gid ?? 0, size: h.size ?? 0, linkname: h.linkname ?? null, devmajor: h.devmajor, devminor: h.devminor, data: Buffer.concat(chunks).toString() });
+        next();
+      });
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  createReadStream(path).pipe(extract);
+  await done;
+  return out;
+}
+
+describe('the tar emitter (ustar + pax), read back by GNU tar and tar-stream', () => {
+  it('long paths and link targets, set-id modes, big ids, UTF-8 names, devices and fifos survive', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tar-format-'));
+    const out = join(dir, 't.tar');
+    await writeTar(tree(), out);
+
+    const entries = await readWithTarStream(out);
+    const by = new Map(entries.map((e) => [e.name.replace(/\/$/, ''), e]));
+    expect(by.get(LONG_FILE)).toMatchObject({ type: 'file', data: 'long path\n', size: 10 });
+    expect(by.get(SPLIT_FILE)).toMatchObject({ type: 'file', mode: 0o4755, data: 'split path\n' });
+    expect(by.get(UTF8)).toMatchObject({ type: 'file', data: 'utf-8\n' });
+    expect(by.get('etc/bigids')).toMatchObject({ uid: 3_000_000, gid: 4_000_000, data: 'ids\n' });
+    expect(by.get('etc/empty')).toMatchObject({ size: 0, data: '' });
+    expect(by.get('etc/block')?.data).toBe('x'.repeat(1024));
+    expect(by.get('usr/bin/longlink')).toMatchObject({ type: 'symlink', linkname: LONG_TARGET });
+    expect(by.get('var/hl')).toMatchObject({ type: 'link', linkname: LONG_FILE });
+    expect(by.get('devices/pseudo/null')).toMatchObject({ type: 'character-device', devmajor: 200, devminor: 2, gid: 3 });
+    expect(by.get('dev/fifo')).toMatchObject({ type: 'fifo', mode: 0o600 });
+    expect(entries[0].name).toBe('./');
+    // No pax header shows up as a member of its own.
+    expect(entries.filter((e) => /PaxHeaders/.test(e.name))).toEqual([]);
+
+    // GNU tar lists the same names and reads the ids and the device numbers.
+    const names = (await execa('tar', ['-tf', out])).stdout.split('\n').map((n) => n.replace(/\/$/, ''));
+    expect(names).toEqual(entries.map((e) => e.name.replace(/\/$/, '')));
+    const verbose = (await execa('tar', ['--numeric-owner', '-tvf', out])).stdout;
+    expect(verbose).toMatch(/3000000\/4000000 .* etc\/bigids/);
+    expect(verbose).toMatch(/^crw-rw-rw- 0\/3 +200,2 .* devices\/pseudo\/null$/m);
+    expect(verbose).toMatch(/^-rwsr-xr-x 0\/0 .* usr\/lib\/p+\/n+$/m);
+    // GNU tar extracts the regular members (devices need root) and finds the same bytes.
+    await execa('tar', ['-xf', out, '-C', dir, '--exclude', 'devices', '--exclude', 'dev/fifo']);
+    expect((await execa('cat', [join(dir, LONG_FILE), join(dir, UTF8)])).stdout).toBe('long path\nutf-8');
+    expect((await execa('readlink', [join(dir, 'usr/bin/longlink')])).stdout).toBe(LONG_TARGET);
+    const [ino1, ino2] = (await execa('stat', ['-c', '%i', join(dir, 'var/hl'), join(dir, LONG_FILE)])).stdout.split('\n');
+    expect(ino1).toBe(ino2);
+  });
+});
