@@ -13,7 +13,9 @@ APT_PACKAGES=(
   sleuthkit makefs e2fsprogs      # independent readers and benchmark peers
   libxml2-utils                   # xmllint, to validate generated SMF profiles in tests
   time                            # GNU time, for the benchmark's peak RSS figures
+  file                            # file(1): the trampoline test's stand-in fstyp reads a disk's superblock
   util-linux                      # setpriv (QEMU dies with boot-test) and unshare (the reliability tests)
+  fdisk gdisk qemu-utils          # disk images: sfdisk writes the GPT, sgdisk checks it, qemu-img converts
   gcc binutils make               # the stand-in test kernel
 )
 

@@ -10,7 +10,7 @@
  *   -l com1,stdio             COM1 on bhyve's stdin/stdout, stdout redirected to the log
  *                             (or com1,/dev/nmdm0A with `cat /dev/nmdm0B >log` for a detached run)
  *   -l bootrom,<rom>          UEFI firmware (edk2-bhyve); without it bhyveload would be needed
- *   -s 3,ahci-cd,<iso>        the image as an AHCI ATAPI CD; ahci-hd,<iso>,ro as a SATA disk
+ *   -s 3,ahci-cd,<iso>        the image as an AHCI ATAPI CD; virtio-blk,<img>,ro as a disk
  * bhyve exits 1 on a guest power-off (0 on reboot) and leaves the VM instance in
  * the kernel, so the VM is destroyed with bhyvectl afterwards. The stand-in
  * kernel's isa-debug-exit port does not exist there: it falls back to ACPI power-off.
@@ -19,7 +19,9 @@ import { bhyveBootrom } from './firmware.js';
 import { shellLine, type VmSettings } from './vm.js';
 
 export function bhyveArgs(s: VmSettings, name: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const disk = s.as === 'disk' ? `3,ahci-hd,${s.iso},ro` : `3,ahci-cd,${s.iso}`;
+  // A disk image as a virtio-blk disk (what bhyve guests use, and illumos' vioblk drives), read
+  // only; an ISO as an AHCI CD.
+  const disk = s.as === 'disk' ? `3,virtio-blk,${s.iso},ro` : `3,ahci-cd,${s.iso}`;
   return [
     '-c', String(s.cpus),
     '-m', `${s.memoryMiB}M`,

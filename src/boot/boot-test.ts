@@ -31,7 +31,8 @@ import { parseKernelReport, type Checksums, type KernelReport } from './kernel-r
 import { LogTail } from './log-tail.js';
 import { QemuDriver } from './qemu.js';
 import { VirtualBoxDriver } from './virtualbox.js';
-import { isoArchiveSize, memoryForArchive, MIN_MEMORY_MIB, type ArchiveSize } from './image-memory.js';
+import { gzipIsize, isoArchiveSize, memoryForArchive, MIN_MEMORY_MIB, type ArchiveSize } from './image-memory.js';
+import { sniffImage, type ImageKind } from './image-kind.js';
 import { stableVmName, type Accel, type AttachAs, type RunningVm, type VmDriver, type VmExit, type VmKind, type VmSettings } from './vm.js';
 
 export const DEFAULT_FAIL_PATTERNS = ['panic', 'failed to mount ramdisk', 'hash mismatch'] as const;
@@ -63,6 +64,8 @@ export interface BootTestRequest {
   checkManifest?: string;
   /** --print: only show the commands; the image need not exist yet. */
   print?: boolean;
+  /** --pxe: the image is a PXE tree, booted over QEMU's network. */
+  pxe?: boolean;
 }
 
 export type ProfileSource = 'option' | 'manifest' | 'file name' | 'none';
@@ -116,10 +119,12 @@ export function compilePattern(option: string, source: string): RegExp {
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+/** What compose names its boot media: <profile>.iso, .img, .qcow2, .vmdk, .vdi, .pxe. */
+const IMAGE_EXTENSION = /\.(iso|img|qcow2|vmdk|vdi|pxe)$/i;
 
 /** "out/pureboot.iso" -> "pureboot", or undefined when the name does not look like a profile. */
 export function guessProfile(iso: string): string | undefined {
-  const name = basename(iso).replace(/\.(iso|img)$/i, '');
+  const name = basename(iso).replace(IMAGE_EXTENSION, '');
   return PROFILE_NAME.test(name) ? name : undefined;
 }
 
@@ -132,7 +137,7 @@ export function defaultExpectation(profile: string | undefined): { expect: RegEx
 
 /** Where the serial log goes without --log: next to the image, else in a fresh temp directory. */
 export async function defaultLogPath(iso: string, vm: VmKind, firmware: Firmware, as: AttachAs): Promise<string> {
-  const name = `${basename(iso).replace(/\.(iso|img)$/i, '')}.${vm}-${firmware}-${as}.log`;
+  const name = `${basename(iso).replace(IMAGE_EXTENSION, '')}.${vm}-${firmware}-${as}.log`;
   try {
     await access(dirname(iso), constants.W_OK);
     return join(dirname(iso), name);
@@ -141,31 +146,29 @@ export async function defaultLogPath(iso: string, vm: VmKind, firmware: Firmware
   }
 }
 
+/** An image can be attached only as what it is: an ISO as a CD or a disk (hybrid), a disk image as a disk, a PXE tree over the network. */
+function checkAttach(given: string, kind: ImageKind, as: AttachAs): void {
+  if (kind.kind === 'pxe' && as !== 'pxe') throw new UsageError(`${given} is a PXE tree: boot it with --pxe (over QEMU's network), not --as ${as}`);
+  if (kind.kind !== 'pxe' && as === 'pxe') throw new UsageError(`--pxe boots a PXE tree (a directory written by --format pxe); ${given} is ${kind.kind === 'iso' ? 'an ISO' : `a ${kind.format} disk image`}`);
+  if (kind.kind === 'disk' && as === 'cdrom') throw new UsageError(`${given} is a ${kind.format} disk image: boot it with --as disk`);
+}
+
 /**
- * Refuse at once what no firmware would boot, instead of waiting out the timeout: the image must
- * be an ISO 9660 image (CD001 at byte 32769) or a disk image with a boot sector (0x55AA at 510).
+ * The boot archive an image carries, for the memory it needs: inside an ISO, inside a PXE tree,
+ * or, for a disk image, the <profile>.boot_archive the same build wrote beside it.
  */
-async function checkBootable(given: string, path: string, size: number): Promise<void> {
-  if (size === 0) throw new InputError(`the image ${given} is empty`);
-  const head = Buffer.alloc(32774);
-  const fh = await open(path, 'r');
-  let n: number;
-  try {
-    n = (await fh.read(head, 0, head.length, 0)).bytesRead;
-  } finally {
-    await fh.close();
-  }
-  const iso = n >= 32774 && head.toString('latin1', 32769, 32774) === 'CD001';
-  const mbr = n >= 512 && head[510] === 0x55 && head[511] === 0xaa;
-  if (iso || mbr) return;
-  const ufs = n >= 9568 && head.readUInt32LE(8192 + 1372) === 0x011954;
-  throw new InputError(`${given} is ${ufs ? 'a UFS image, not a bootable one: boot its ISO (compose --format iso)' : 'neither an ISO 9660 image nor a disk image with a boot sector'}; nothing to boot`);
+async function archiveSizeOf(path: string, kind: ImageKind): Promise<ArchiveSize | undefined> {
+  if (kind.kind === 'iso') return isoArchiveSize(path);
+  const file = kind.kind === 'pxe' ? join(path, kind.info.archive) : join(dirname(path), `${basename(path).replace(/\.(img|qcow2|vmdk|vdi)$/i, '')}.boot_archive`);
+  const uncompressed = await gzipIsize(file);
+  return uncompressed === undefined ? undefined : { path: kind.kind === 'pxe' ? kind.info.archive : basename(file), compressed: (await stat(file)).size, uncompressed };
 }
 
 /** Validate the request into a plan. Throws UsageError/InputError; creates nothing (but a temp log directory if needed). */
 export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> {
   const firmware = choice('--firmware', req.firmware, ['bios', 'uefi'] as const, 'bios');
-  const as = choice('--as', req.as, ['cdrom', 'disk'] as const, 'cdrom');
+  const askedAs = req.pxe ? 'pxe' : req.as === undefined ? undefined : choice('--as', req.as, ['cdrom', 'disk', 'pxe'] as const, 'cdrom');
+  if (req.pxe && req.as !== undefined && req.as !== 'pxe') throw new UsageError(`--pxe boots a PXE tree over the network; it cannot be combined with --as ${req.as}`);
   const vm = choice('--vm', req.vm, ['qemu', 'virtualbox', 'bhyve'] as const, 'qemu');
   if (req.accel !== undefined && vm !== 'qemu') throw new UsageError(`--accel applies to --vm qemu only (${vm} chooses its own acceleration)`);
   const accel = vm === 'qemu' ? choice('--accel', req.accel, ['tcg', 'kvm'] as const, 'tcg') : null;
@@ -176,18 +179,21 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
   const cpus = positiveNumber('--cpus', req.cpus, 1, { integer: true, max: 255 });
 
   const iso = resolve(req.iso);
-  if (!req.print) {
-    const st = await stat(iso).catch(() => undefined);
-    if (!st) throw new InputError(`the image ${req.iso} does not exist`);
-    if (!st.isFile()) throw new InputError(`the image ${req.iso} is not a file`);
-    await checkBootable(req.iso, iso, st.size);
-  }
+  // What the image is decides how it is attached (unless --as or --pxe says), and the disk format.
+  // --print shows the same command a run would use when the image is there to read.
+  const kind: ImageKind | undefined = !req.print || existsSync(iso) ? await sniffImage(req.iso, iso) : undefined;
+  const as: AttachAs = askedAs ?? (kind?.kind === 'disk' ? 'disk' : kind?.kind === 'pxe' ? 'pxe' : 'cdrom');
+  if (kind) checkAttach(req.iso, kind, as);
+  const diskFormat = kind?.kind === 'disk' ? kind.format : undefined;
+  const pxeBootFile = kind?.kind === 'pxe' ? kind.info.bootFiles[firmware] : undefined;
+  if (as === 'pxe' && vm !== 'qemu') throw new UsageError(`a PXE tree boots with QEMU's built-in DHCP and TFTP server: use --vm qemu (or serve ${req.iso} with dnsmasq, see its README)`);
+  if (vm === 'virtualbox' && diskFormat === 'qcow2') throw new UsageError(`VirtualBox cannot read qcow2 images: build with --disk-format vdi (or vmdk) for --vm virtualbox`);
+  if (vm === 'bhyve' && as === 'disk' && diskFormat !== undefined && diskFormat !== 'raw') throw new UsageError(`bhyve reads raw disk images only: build with --disk-format raw (<profile>.img) for --vm bhyve`);
 
-  // The archive's size decides the memory unless --memory does; an unreadable ISO is left to the
-  // VM. --print shows the same command a run would use when the image is there to read.
+  // The archive's size decides the memory unless --memory does; an unreadable image is left to the VM.
   const memory: BootTestPlan['memory'] = { source: req.memory !== undefined ? 'option' : 'default' };
-  if (!req.print || existsSync(iso)) {
-    memory.archive = await isoArchiveSize(iso).catch(() => undefined);
+  if (kind) {
+    memory.archive = await archiveSizeOf(iso, kind).catch(() => undefined);
     if (memory.archive) {
       memory.needMiB = memoryForArchive(memory.archive.uncompressed);
       if (req.memory === undefined) [memoryMiB, memory.source] = [memory.needMiB, 'image'];
@@ -228,7 +234,7 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
     wrongProfile = d.wrongProfile;
   }
 
-  const log = req.log !== undefined ? resolve(req.log) : req.print ? join(dirname(iso), `${basename(iso).replace(/\.(iso|img)$/i, '')}.${vm}-${firmware}-${as}.log`) : await defaultLogPath(iso, vm, firmware, as);
+  const log = req.log !== undefined ? resolve(req.log) : req.print ? join(dirname(iso), `${basename(iso).replace(IMAGE_EXTENSION, '')}.${vm}-${firmware}-${as}.log`) : await defaultLogPath(iso, vm, firmware, as);
   // A run's VirtualBox VM gets a unique name so parallel runs cannot clash; printed commands get a stable one.
   const vmName = vm === 'bhyve' || req.print ? stableVmName(profile) : `compose-boot-${process.pid}-${randomBytes(3).toString('hex')}`;
 
@@ -236,7 +242,7 @@ export async function planBootTest(req: BootTestRequest): Promise<BootTestPlan> 
     iso,
     vm,
     accel,
-    settings: { iso, log, firmware, as, memoryMiB, cpus },
+    settings: { iso, log, firmware, as, memoryMiB, cpus, diskFormat, pxeBootFile },
     expect,
     fail: wrongProfile ? [...fail, wrongProfile] : fail,
     wrongProfile,

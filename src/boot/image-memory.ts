@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { listIsoFiles, readIsoFile } from '../iso/iso-files.js';
 
 // How much guest memory an image needs. The boot loader (or GRUB) decompresses the boot_archive
@@ -40,4 +41,21 @@ export async function isoArchiveSize(iso: string): Promise<ArchiveSize | undefin
     if (!largest || uncompressed > largest.uncompressed) largest = { path: f.path, compressed: f.size, uncompressed };
   }
   return largest;
+}
+
+/** The uncompressed size of a gzip file (its trailer's ISIZE), or undefined when it is not gzip. */
+export async function gzipIsize(file: string): Promise<number | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size < 18) return undefined;
+    const head = Buffer.alloc(2);
+    await fh.read(head, 0, 2, 0);
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return undefined;
+    const tail = Buffer.alloc(4);
+    await fh.read(tail, 0, 4, size - 4);
+    return tail.readUInt32LE(0);
+  } finally {
+    await fh.close();
+  }
 }

@@ -56,9 +56,14 @@ export function qemuArgs(s: QemuSettings): string[] {
   }
   if (s.as === 'cdrom') {
     args.push('-drive', `file=${optPath(s.iso)},media=cdrom,if=ide,readonly=on`, '-boot', 'd');
+  } else if (s.as === 'pxe') {
+    // QEMU's user network: its DHCP server names the boot file, its TFTP server serves the tree.
+    // The e1000 has iPXE option ROMs for both firmwares (QEMU's pxe-e1000.rom, efi-e1000.rom).
+    if (!s.pxeBootFile) throw new Error('internal: PXE boot without a boot file');
+    args.push('-netdev', `user,id=net0,tftp=${optPath(s.iso)},bootfile=${optPath(s.pxeBootFile)}`, '-device', 'e1000,netdev=net0', '-boot', 'n');
   } else {
     // IDE hard disks refuse readonly=on; snapshot=on keeps the guest's writes off the image.
-    args.push('-drive', `file=${optPath(s.iso)},format=raw,if=ide,snapshot=on`);
+    args.push('-drive', `file=${optPath(s.iso)},format=${s.diskFormat ?? 'raw'},if=ide,snapshot=on`);
   }
   return args;
 }

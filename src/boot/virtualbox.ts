@@ -47,13 +47,18 @@ export function vboxPlan(s: VmSettings, name: string, workDir: string): VboxPlan
     ],
     ['storagectl', name, '--name', 'SATA', '--add', 'sata', '--controller', 'IntelAhci', '--portcount', '1'],
   ];
-  if (disk) setup.push(['convertfromraw', s.iso, vdi, '--format', 'VDI']);
+  // A raw image is converted to a VDI of the VM's own; a VDI or VMDK is attached as it is (in
+  // "immutable" mode, so the guest's writes go to a differencing image the VM's deletion removes).
+  const native = disk && (s.diskFormat === 'vdi' || s.diskFormat === 'vmdk');
+  if (disk && !native) setup.push(['convertfromraw', s.iso, vdi, '--format', 'VDI']);
   setup.push([
     'storageattach', name, '--storagectl', 'SATA', '--port', '0', '--device', '0',
-    '--type', disk ? 'hdd' : 'dvddrive', '--medium', disk ? vdi : s.iso,
+    '--type', disk ? 'hdd' : 'dvddrive', '--medium', disk ? (native ? s.iso : vdi) : s.iso,
+    ...(native ? ['--mtype', 'immutable'] : []),
   ]);
   const teardown: string[][] = [['unregistervm', name, '--delete']];
   if (!disk) teardown.push(['closemedium', 'dvd', s.iso]);
+  if (native) teardown.push(['closemedium', 'disk', s.iso]);
   return {
     name,
     setup,

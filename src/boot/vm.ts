@@ -2,7 +2,8 @@
 import type { Firmware } from './firmware.js';
 
 export type VmKind = 'qemu' | 'virtualbox' | 'bhyve';
-export type AttachAs = 'cdrom' | 'disk';
+/** How the image reaches the VM: as a CD, as a hard disk, or over the network (a PXE tree served by TFTP). */
+export type AttachAs = 'cdrom' | 'disk' | 'pxe';
 export type Accel = 'tcg' | 'kvm';
 
 export interface VmSettings {
@@ -12,6 +13,10 @@ export interface VmSettings {
   log: string;
   firmware: Firmware;
   as: AttachAs;
+  /** The disk image's format (as 'disk'). */
+  diskFormat?: 'raw' | 'qcow2' | 'vmdk' | 'vdi';
+  /** The network boot program for this firmware, relative to the tree (as 'pxe'). */
+  pxeBootFile?: string;
   memoryMiB: number;
   cpus: number;
 }

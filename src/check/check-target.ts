@@ -6,6 +6,7 @@ import { BOOTENV_PATH, serialModeOf, speedOfMode } from '../overlay/bootenv.js';
 import { composeTree, type ComposeTreeOptions } from '../pipeline/compose-tree.js';
 import type { Manifest as ManifestFile } from '../emit/manifest.js';
 import { readManifestFile } from '../report/manifest-file.js';
+import { trampolineMethod } from '../overlay/trampoline.js';
 import { readStagedText } from '../state/read-staged.js';
 import type { StagedTree } from '../stage/tree.js';
 import { InputError } from '../util/errors.js';
@@ -104,7 +105,12 @@ export async function checkTarget(target: string, opts: CheckTargetOptions): Pro
   switch (kind) {
     case 'proto': {
       const c = await composeTree({ ...opts, proto: target });
-      return runBootCheck(c.tree, { target: `${target} with profile ${opts.profile.name}`, console: opts.profile.boot.console, launcher: opts.profile.init.mode === 'launcher' });
+      return runBootCheck(c.tree, {
+        target: `${target} with profile ${opts.profile.name}`,
+        console: opts.profile.boot.console,
+        launcher: opts.profile.init.mode === 'launcher',
+        trampoline: opts.profile.init.mode === 'trampoline' ? { method: trampolineMethod(opts.profile) } : undefined,
+      });
     }
     case 'ufs':
       return checkUfs(target, target, opts.console ?? opts.profile.boot.console, launcher);

@@ -19,6 +19,7 @@ export const STEPS = {
   root: 'the ramdisk is mounted as root, with /devices, /dev and the kernel mount points',
   console: 'the console is set up',
   init: '/sbin/init starts',
+  handover: 'the trampoline finds the root on a disk and starts its init there',
   sysinit: 'init runs the inittab sysinit entries',
   smf: "init runs the smf entry (the launcher or svc.startd) and what it starts",
   shell: 'the console shell runs',
@@ -26,6 +27,11 @@ export const STEPS = {
 
 export type StepId = keyof typeof STEPS;
 export const STEP_ORDER = Object.keys(STEPS) as StepId[];
+
+/** The steps a trampoline image goes through: its own inittab and launcher never run. */
+export const TRAMPOLINE_STEPS: readonly StepId[] = ['loader', 'krtld', 'drivers', 'root', 'console', 'handover'];
+/** The steps of an image that boots its own init: there is no hand-over. */
+export const INIT_STEPS: readonly StepId[] = STEP_ORDER.filter((s) => s !== 'handover');
 
 export interface Finding {
   severity: Severity;
@@ -65,13 +71,14 @@ export class FindingList {
     this.counts.set(step, (this.counts.get(step) ?? 0) + n);
   }
 
-  report(target: string): CheckReport {
+  /** The report over the steps this kind of image goes through (a trampoline has no inittab of its own). */
+  report(target: string, steps: readonly StepId[] = INIT_STEPS): CheckReport {
     const rank = (f: Finding) => STEP_ORDER.indexOf(f.step) * 10 + SEVERITIES.indexOf(f.severity);
     const findings = [...this.findings].sort((a, b) => rank(a) - rank(b));
     return {
       target,
       findings,
-      steps: STEP_ORDER.map((step) => ({ step, title: STEPS[step], checked: this.counts.get(step) ?? 0, findings: findings.filter((f) => f.step === step).length })),
+      steps: STEP_ORDER.filter((step) => steps.includes(step) || findings.some((f) => f.step === step)).map((step) => ({ step, title: STEPS[step], checked: this.counts.get(step) ?? 0, findings: findings.filter((f) => f.step === step).length })),
       bootable: !findings.some(isFatal),
     };
   }

@@ -38,9 +38,10 @@ export function registerBootTest(cli: Command): void {
   cli
     .command('boot-test')
     .description('boot an image in a VM (QEMU by default) and check that it reaches its boot marker on the serial console')
-    .argument('<image>', 'the ISO (or disk image) to boot')
+    .argument('<image>', 'the ISO, disk image (<profile>.img, .qcow2, .vmdk, .vdi) or PXE tree (<profile>.pxe) to boot')
     .addOption(new Option('--firmware <kind>', 'firmware').choices(['bios', 'uefi']).default('bios'))
-    .addOption(new Option('--as <how>', 'attach the image as a CD-ROM or as a hard disk (USB-stick case)').choices(['cdrom', 'disk']).default('cdrom'))
+    .addOption(new Option('--as <how>', 'attach the image as a CD-ROM or as a hard disk (an ISO as a USB stick) (default: what the image is: an ISO as a CD, a disk image as a disk)').choices(['cdrom', 'disk', 'pxe']))
+    .option('--pxe', "boot a PXE tree (compose --format pxe) over QEMU's user network: its DHCP names the tree's boot file for the firmware, its TFTP server serves the tree")
     .option('--expect <regex>', 'a line the console must print; repeat for several, matched in order, one line each (default: "COMPOSE-BOOT-OK <profile>")', collect)
     .option('--fail <regex>', `fail as soon as a line matches; adds to the defaults (${DEFAULT_FAIL_PATTERNS.join(', ')})`, collect)
     .option('--no-default-fail', 'do not use the default --fail patterns')

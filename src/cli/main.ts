@@ -5,7 +5,10 @@ import { resolveProfile } from '../profile/resolve.js';
 import { listBuiltinProfiles } from '../profile/list.js';
 import { build } from '../pipeline/build.js';
 import { plan } from '../pipeline/plan.js';
-import { parseFormats } from '../pipeline/formats.js';
+import { parseFormats, type Format } from '../pipeline/formats.js';
+import { DISK_FORMATS, type DiskFormat } from '../disk/vm-formats.js';
+import type { DiskRequest } from '../pipeline/emit-boot.js';
+import { parseSize } from '../util/size.js';
 import { writeDemoWorkspace } from '../demo/demo-proto.js';
 import { makeReporter } from '../util/progress.js';
 import { sourceDateEpoch } from '../util/time.js';
@@ -51,6 +54,27 @@ interface BuildOpts extends ComposeOpts {
   gzipLevel?: string;
   /** --cache DIR, or false for --no-cache. */
   cache?: string | false;
+  diskSize?: string;
+  diskFormat?: string;
+  dataPartition?: boolean;
+}
+
+/** --format disk's options; an error when they are given without it. */
+function diskRequest(o: BuildOpts, formats: Format[]): DiskRequest | undefined {
+  const given = [o.diskSize !== undefined && '--disk-size', o.diskFormat !== undefined && '--disk-format', o.dataPartition && '--data-partition'].filter(Boolean);
+  if (!formats.includes('disk')) {
+    if (given.length) throw new UsageError(`${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to --format disk only; add disk to --format`);
+    return undefined;
+  }
+  let diskBytes: number | undefined;
+  if (o.diskSize !== undefined) {
+    try {
+      diskBytes = parseSize(o.diskSize);
+    } catch {
+      throw new UsageError(`--disk-size ${o.diskSize} is not a size; give one such as 4G, 512M or a number of bytes`);
+    }
+  }
+  return { format: (o.diskFormat as DiskFormat | undefined) ?? 'raw', diskBytes, dataPartition: !!o.dataPartition };
 }
 
 /** --gzip-level: a whole number from 1 to 9, as gzip takes it. */
@@ -116,11 +140,14 @@ function program(): Command {
       .argument('<proto>', 'proto root (root_i386), a workspace proto/ directory, or a .tar/.tar.gz/.tgz of one (or of a whole workspace)'),
   )
     .option('-o, --out <dir>', 'output directory', 'out')
-    .option('-f, --format <list>', 'comma-separated outputs: iso, archive (boot_archive and its hash), ufs, tar, dir', 'iso')
+    .option('-f, --format <list>', 'comma-separated outputs: iso, pxe (network boot tree), disk (GPT disk image), archive (boot_archive and its hash), ufs, tar, dir', 'iso')
     .addOption(new Option('--bootloader <name>', 'ISO boot loader (default: the profile\'s, else auto)').choices(['auto', 'loader', 'grub-legacy', 'grub2']))
     .option('--report-unused', 'with closure pruning, list shared libraries that nothing kept uses')
     .option('--no-check', 'write the image even when the boot check finds it would not boot')
     .option('--gzip-level <1-9>', "boot_archive gzip level (default: the profile's archive.gzip_level, 9); 1 is fastest, for CI images")
+    .option('--disk-size <size>', 'with --format disk: the size of the disk image, such as 4G (default: just large enough)')
+    .option('--data-partition', 'with --format disk: an empty partition from the boot partitions to the end of the disk (for a ZFS pool); needs --disk-size')
+    .addOption(new Option('--disk-format <format>', 'with --format disk: raw (<profile>.img, for dd), qcow2, vmdk or vdi (via qemu-img)').choices([...DISK_FORMATS]))
     .option('--cache <dir>', 'where a build keeps what the next one reuses (default: <out>/.compose-cache)')
     .option('--no-cache', 'build cold: neither read nor write the cache')
     .option('-n, --dry-run', 'show what would be built (like "compose plan") and write nothing')
@@ -138,7 +165,8 @@ function program(): Command {
         return;
       }
       const gzipLevel = o.gzipLevel === undefined ? undefined : parseGzipLevel(o.gzipLevel);
-      const r = await build({ ...compose, out: o.out, formats, reportUnused: o.reportUnused, bootloader: o.bootloader, noCheck: o.check === false, gzipLevel, cache: o.cache });
+      const disk = diskRequest(o, formats);
+      const r = await build({ ...compose, out: o.out, formats, reportUnused: o.reportUnused, bootloader: o.bootloader, noCheck: o.check === false, gzipLevel, cache: o.cache, disk });
       for (const n of r.notes) reporter.note(n);
       if (o.json) printJson(r);
       else {
@@ -148,6 +176,8 @@ function program(): Command {
           const archive = r.boot.archiveBytes === undefined ? '' : `, boot_archive ${formatBytes(r.boot.archiveBytes)} compressed (${r.boot.gzip}), sha1 ${r.boot.sha1}`;
           process.stdout.write(`image ${formatBytes(r.boot.imageBytes)} (${r.boot.archiveFormat})${archive}\n`);
           if (r.boot.iso) process.stdout.write(`iso ${formatBytes(r.boot.iso.bytes)} with ${r.boot.iso.bootloader}\n`);
+          if (r.boot.pxe) process.stdout.write(`pxe tree with ${r.boot.pxe.loader}: DHCP boot file ${r.boot.pxe.bootFiles.bios} (BIOS), ${r.boot.pxe.bootFiles.uefi} (UEFI)\n`);
+          if (r.boot.disk) process.stdout.write(`disk ${formatBytes(r.boot.disk.diskBytes)} (${r.boot.disk.format}): ${r.boot.disk.partitions.map((p) => p.name).join(', ')}\n`);
         }
         process.stdout.write(`boot check: ${r.check.bootable ? 'boots to a shell' : 'will NOT boot to a usable shell (built with --no-check)'}; ${r.check.findings.length} finding(s)\n`);
         process.stdout.write(`${r.change}\n`);

@@ -38,6 +38,7 @@ driver name=ptm clone_perms="ptmx 0666 root sys"
 driver name=pts perms="* 0644 root sys" perms="0 0620 root tty" \
     perms="1 0620 root tty" perms="2 0620 root tty" perms="3 0620 root tty"
 $(i386_ONLY)driver name=ramdisk perms="* 0600 root sys" perms="ctl 0644 root sys"
+driver name=zfs perms="* 0600 root sys" perms="zfs 0666 root sys"
 $(sparc_ONLY)driver name=ramdisk alias=SUNW,ramdisk perms="* 0600 root sys"
 driver name=random perms="* 0644 root sys" policy=write_priv_set=sys_devices
 driver name=sad perms="admin 0666 root sys" perms="user 0666 root sys"

@@ -26,10 +26,10 @@ export const DEFAULT_TEST_KERNEL = resolve(PROJECT_ROOT, 'build/testkernel/unix'
 /** Pseudo and hardware drivers in kernel/drv/amd64, each with a driver.conf. */
 const KERNEL_DRIVERS = [
   'asy', 'clone', 'cn', 'conskbd', 'consms', 'devinfo', 'e1000g', 'i8042', 'ip', 'iwscn', 'kb8042', 'kstat', 'ksyms', 'log', 'mm', 'options',
-  'pci_pci', 'pseudo', 'ptm', 'pts', 'ramdisk', 'random', 'sad', 'sd', 'sy', 'sysmsg', 'tl', 'vgatext', 'vioblk', 'vioif', 'ahci', 'wc',
+  'pci_pci', 'pseudo', 'ptm', 'pts', 'ramdisk', 'random', 'sad', 'sd', 'sy', 'sysmsg', 'tl', 'vgatext', 'vioblk', 'vioif', 'ahci', 'wc', 'zfs',
 ];
 const PLATFORM_DRIVERS = ['acpinex', 'cpudrv', 'isa', 'npe', 'pci', 'rootnex'];
-const FS_MODULES = ['ufs', 'tmpfs', 'procfs', 'devfs', 'dev', 'ctfs', 'objfs', 'mntfs', 'sharefs', 'specfs', 'sockfs', 'bootfs', 'hsfs', 'fifofs', 'namefs'];
+const FS_MODULES = ['ufs', 'tmpfs', 'procfs', 'devfs', 'dev', 'ctfs', 'objfs', 'mntfs', 'sharefs', 'specfs', 'sockfs', 'bootfs', 'hsfs', 'fifofs', 'namefs', 'lofs'];
 const MISC_MODULES = [
   'acpica', 'blkdev', 'busra', 'cmlb', 'consconfig', 'fssnap_if', 'gfx_private', 'gld', 'hook', 'hpcsvc', 'iommulib', 'kbtrans', 'kcf', 'mac', 'dls', 'md5', 'neti',
   'pci_autoconfig', 'pcie', 'pcihp', 'sata', 'scsi', 'sha1', 'strplumb', 'tem', 'tlimod', 'usba', 'usbser', 'virtio',
@@ -41,12 +41,14 @@ const OTHER_MODULES = [
   'platform/i86pc/kernel/mach/amd64/apix', 'platform/i86pc/kernel/misc/amd64/acpidev', 'platform/i86pc/kernel/dacf/amd64/consconfig_dacf',
   'platform/i86pc/kernel/cpu/amd64/cpu.generic',
 ];
-const USR_BIN = ['cat', 'cp', 'date', 'echo', 'grep', 'ls', 'mkdir', 'more', 'mv', 'ps', 'rm', 'sed', 'setpgrp', 'sleep', 'strchg', 'strconf', 'uname', 'vi', 'wc'];
-const USR_SBIN = ['devfsadm', 'ifconfig', 'modinfo', 'prtconf', 'shutdown', 'umount'];
-const SBIN = ['init', 'autopush', 'soconfig', 'uadmin', 'mount'];
+const USR_BIN = ['cat', 'cp', 'date', 'echo', 'expr', 'grep', 'ls', 'mkdir', 'more', 'mv', 'ps', 'rm', 'sed', 'setpgrp', 'sleep', 'strchg', 'strconf', 'uname', 'vi', 'wc'];
+// chroot, fstyp, clri (labelit), zpool and zfs: what the trampoline profile runs.
+const USR_SBIN = ['chroot', 'clri', 'devfsadm', 'fstyp', 'ifconfig', 'modinfo', 'prtconf', 'shutdown', 'umount'];
+const SBIN = ['init', 'autopush', 'soconfig', 'uadmin', 'mount', 'zpool', 'zfs'];
 const LIBS = [
   'libc.so.1', 'libnsl.so.1', 'libsocket.so.1', 'libm.so.2', 'libcmdutils.so.1', 'libnvpair.so.1', 'libscf.so.1', 'libuutil.so.1', 'libumem.so.1',
-  'libshell.so.1', 'libast.so.1', 'libcmd.so.1', 'libdll.so.1', 'libsum.so.1', 'libcontract.so.1', 'libdevinfo.so.1',
+  'libshell.so.1', 'libast.so.1', 'libcmd.so.1', 'libdll.so.1', 'libsum.so.1', 'libcontract.so.1', 'libdevinfo.so.1', 'libzfs.so.1', 'libzfs_core.so.1',
+  'libfstyp.so.1',
 ];
 
 const stateFiles: DemoFile[] = [
@@ -104,8 +106,11 @@ function demoFiles(kernel: string): DemoFile[] {
   files.push({ ...object('usr/bin/su', 0o4555, 28_000) });
   // mount(8) runs the file system's own mount program: /usr/lib/fs/<type>/mount, else /etc/fs/<type>/mount.
   files.push(object('etc/fs/ufs/mount', 0o555, 30_000));
-  for (const t of ['ufs', 'tmpfs', 'fd']) files.push(object(`usr/lib/fs/${t}/mount`, 0o555, 22_000));
+  for (const t of ['ufs', 'tmpfs', 'fd', 'lofs']) files.push(object(`usr/lib/fs/${t}/mount`, 0o555, 22_000));
+  for (const t of ['labelit', 'fsck']) files.push(object(`usr/lib/fs/ufs/${t}`, 0o555, 24_000));
+  files.push(object('usr/lib/fs/ufs/fstyp.so.1', 0o555, 21_000));
   files.push(object('usr/lib/devfsadm/linkmod/SUNW_misc_link.so', 0o755, 40_000));
+  files.push(object('usr/lib/devfsadm/linkmod/SUNW_disk_link.so', 0o755, 38_000));
   files.push(object('lib/ld.so.1', 0o755, 400_000));
   files.push(object('lib/amd64/ld.so.1', 0o755, 450_000));
   // SMF's programs are small real ELF objects that need what the gate does not build (libxml2,
@@ -137,6 +142,11 @@ const SYMLINKS: Array<[string, string]> = [
   ['etc/mount', '../sbin/mount'],
   ['usr/sbin/autopush', '../../sbin/autopush'],
   ['sbin/sh', '../usr/bin/i86/ksh93'],
+  // As SUNWcs.mf and system-file-system-zfs.mf install them.
+  ['usr/sbin/labelit', './clri'],
+  ['usr/sbin/zpool', '../../sbin/zpool'],
+  ['usr/sbin/zfs', '../../sbin/zfs'],
+  ['usr/lib/fs/zfs/mount', '../../../../sbin/zfs'],
   ['etc/svc/profile/generic.xml', 'generic_limited_net.xml'],
   ['dev/stdin', './fd/0'],
   ['dev/stdout', './fd/1'],
@@ -146,6 +156,8 @@ const SYMLINKS: Array<[string, string]> = [
 
 /** Hardlinks the gate installs: isaexec shared by the ksh93 names. */
 const HARDLINKS: Array<[string, string]> = [
+  // The zfs module is both a driver and a file system (system-file-system-zfs.mf).
+  ['kernel/fs/amd64/zfs', 'kernel/drv/amd64/zfs'],
   ['usr/bin/ksh93', 'usr/lib/isaexec'],
   ['usr/bin/ksh', 'usr/lib/isaexec'],
   ['usr/bin/rksh', 'usr/lib/isaexec'],

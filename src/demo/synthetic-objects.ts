@@ -63,6 +63,9 @@ export const PROGRAM_NEEDS: Readonly<Record<string, readonly string[]>> = {
   init: ['libcontract.so.1', 'libscf.so.1', 'libc.so.1'],
   mount: ['libcmdutils.so.1', 'libc.so.1'],
   soconfig: ['libsocket.so.1', 'libnsl.so.1', 'libc.so.1'],
+  zpool: ['libzfs.so.1', 'libnvpair.so.1', 'libuutil.so.1', 'libumem.so.1', 'libc.so.1'],
+  zfs: ['libzfs.so.1', 'libzfs_core.so.1', 'libnvpair.so.1', 'libuutil.so.1', 'libumem.so.1', 'libc.so.1'],
+  fstyp: ['libfstyp.so.1', 'libnvpair.so.1', 'libc.so.1'],
 };
 
 /** Libraries' own needs (the rest need only libc). */
@@ -71,6 +74,9 @@ export const LIBRARY_NEEDS: Readonly<Record<string, readonly string[]>> = {
   'libcmd.so.1': ['libast.so.1', 'libsum.so.1', 'libc.so.1'],
   'libscf.so.1': ['libuutil.so.1', 'libnvpair.so.1', 'libc.so.1'],
   'libsocket.so.1': ['libnsl.so.1', 'libc.so.1'],
+  'libzfs.so.1': ['libzfs_core.so.1', 'libnvpair.so.1', 'libuutil.so.1', 'libumem.so.1', 'libdevinfo.so.1', 'libc.so.1'],
+  'libzfs_core.so.1': ['libnvpair.so.1', 'libc.so.1'],
+  'libfstyp.so.1': ['libnvpair.so.1', 'libc.so.1'],
   'libc.so.1': [],
   'ld.so.1': [],
 };

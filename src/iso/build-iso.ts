@@ -8,8 +8,7 @@ import type { Backend } from './backends/backend.js';
 import { grub2Backend } from './backends/grub2.js';
 import { grubLegacyBackend } from './backends/grub-legacy.js';
 import { loaderBackend } from './backends/loader.js';
-import { BOOTENV_PATH, serialModeOf } from '../overlay/bootenv.js';
-import { readStagedText } from '../state/read-staged.js';
+import { bootSettingsFor } from './boot-settings.js';
 import { kernelArgWords, type ArchivePlacement, type BootSettings } from './configs.js';
 import { IsoRoot } from './iso-root.js';
 import { requireTool } from './tools.js';
@@ -59,19 +58,11 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuildIsoResult> {
   reporter.note(`ISO: boot loader ${bootloader} (${picked})`);
   if (format === 'cpio') reporter.warn('a cpio boot archive cannot be mounted as the root file system; this ISO boots only if the kernel arguments point root elsewhere');
   const { profile } = opts;
-  // Every loader runs the serial port at the speed the kernel will use: the image's bootenv.rc.
-  const serialMode = serialModeOf(await readStagedText(opts.tree, BOOTENV_PATH), profile.boot.console === 'ttyb' ? 'ttyb' : 'ttya');
   if (bootloader === 'grub2' && kernelArgWords(profile.boot.kernelArgs).some((w) => /["'\\]/.test(w))) {
     reporter.warn('GRUB 2 backslash-escapes quotes and backslashes on the kernel command line, so the kernel receives them literally');
   }
 
-  const boot: BootSettings = {
-    profileName: profile.name,
-    console: profile.boot.console,
-    kernelArgs: profile.boot.kernelArgs,
-    autobootDelay: profile.boot.autobootDelay,
-    serialMode,
-  };
+  const boot: BootSettings = await bootSettingsFor(opts.tree, profile);
   const archive: ArchivePlacement = {
     path: `/${backend.archivePath}`,
     hashPath: backend.loadsHash ? `/${backend.archivePath}.hash` : null,

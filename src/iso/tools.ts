@@ -2,13 +2,15 @@ import { stat } from 'node:fs/promises';
 import { InputError, ToolMissingError } from '../util/errors.js';
 import { which } from '../util/which.js';
 
-/** The host programs the ISO writer runs, with the Debian package that provides each. */
+/** The host programs the media writers (ISO, PXE tree, disk image) run, with the Debian package that provides each. */
 export const HOST_TOOLS = {
   xorriso: 'xorriso',
   'mkfs.fat': 'dosfstools',
   mmd: 'mtools',
   mcopy: 'mtools',
   'grub-mkimage': 'grub-common',
+  sfdisk: 'fdisk',
+  'qemu-img': 'qemu-utils',
 } as const;
 
 export type HostTool = keyof typeof HOST_TOOLS;

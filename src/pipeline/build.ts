@@ -12,19 +12,20 @@ import { NotSorted, summarizeAgainstPrevious, summarizeStreams } from '../report
 import { NotStreamable, streamManifestFile } from '../report/manifest-stream.js';
 import { existsSync, statSync } from 'node:fs';
 import type { SmfBuildOptions } from '../smf/options.js';
-import { emitBootOutputs, type BootOutputs } from './emit-boot.js';
+import { emitBootOutputs, type BootOutputs, type DiskRequest } from './emit-boot.js';
 import type { BootloaderChoice } from '../iso/index.js';
 import type { Reporter } from '../util/progress.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { runBootCheck } from '../check/run-check.js';
 import { fatalSummary, isFatal, type CheckReport } from '../check/findings.js';
 import { composeTree, type ComposedTree } from './compose-tree.js';
-import type { Format } from './formats.js';
+import { BOOT_MEDIA, type Format } from './formats.js';
 import { summarizeTree, type TreeSummary } from './summary.js';
 import { BuildCache } from '../cache/build-cache.js';
 import { applyFileHashes, rememberFileHashes } from '../cache/file-hashes.js';
 import { previousChunks, rememberChunks } from '../cache/archive-index.js';
 import { gzipIdentity } from '../archive/boot-archive.js';
+import { trampolineMethod } from '../overlay/trampoline.js';
 
 export interface BuildOptions extends SmfBuildOptions {
   adjuncts?: string[];
@@ -46,6 +47,8 @@ export interface BuildOptions extends SmfBuildOptions {
   gzipLevel?: number;
   /** The build cache's directory (default <out>/.compose-cache), or false for a cold build. */
   cache?: string | false;
+  /** --format disk: the image's format, size and data partition. */
+  disk?: DiskRequest;
   reporter: Reporter;
 }
 
@@ -72,6 +75,8 @@ export interface BuildResult {
     reusedChunks?: number;
     ufs?: { ncg: number; inodesUsed: number; inodesTotal: number; freeBytes: number };
     iso?: { bootloader: string; picked: string; bytes: number; bootsAs: Record<string, boolean> };
+    pxe?: { loader: string; bootFiles: { bios: string; uefi: string } };
+    disk?: { format: string; diskBytes: number; fileBytes: number; partitions: Array<{ number: number; name: string; startLba: number; sectors: number }> };
   };
   /** How this build differs from the previous one in the same output directory. */
   change: string;
@@ -136,6 +141,13 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       reusedChunks: boot.archive?.reusedChunks,
       ufs: boot.ufs && { ncg: boot.ufs.ncg, inodesUsed: boot.ufs.inodesUsed, inodesTotal: boot.ufs.inodesTotal, freeBytes: boot.ufs.freeBytes },
       iso: boot.iso && { bootloader: boot.iso.bootloader, picked: boot.iso.picked, bytes: boot.iso.bytes, bootsAs: boot.iso.bootsAs },
+      pxe: boot.pxe && { loader: boot.pxe.loader, bootFiles: boot.pxe.bootFiles },
+      disk: boot.disk && {
+        format: boot.disk.format,
+        diskBytes: boot.disk.diskBytes,
+        fileBytes: boot.disk.fileBytes,
+        partitions: boot.disk.layout.partitions.map((p) => ({ number: p.number, name: p.name, startLba: p.startLba, sectors: p.sectors })),
+      },
     };
     // Since the process started: Node's start-up and module loading included.
     timings.add('total', performance.now() - timings.of('total'));
@@ -168,7 +180,7 @@ async function changeSincePrevious(previousFile: string | undefined, next: Manif
 
 /** Every output name a build of this profile can write (what a rebuild with fewer formats removes). */
 export function outputNames(profile: string): string[] {
-  return ['manifest.json', 'tar', 'root', 'ufs', 'boot_archive', 'boot_archive.hash', 'iso'].map((ext) => `${profile}.${ext}`);
+  return ['manifest.json', 'tar', 'root', 'ufs', 'boot_archive', 'boot_archive.hash', 'iso', 'pxe', 'img', 'qcow2', 'vmdk', 'vdi'].map((ext) => `${profile}.${ext}`);
 }
 
 /** Write the requested formats into `dir` (the staging directory). */
@@ -190,7 +202,7 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
     }
   }
   let boot: BootOutputs | undefined;
-  if (opts.formats.includes('ufs') || opts.formats.includes('archive') || opts.formats.includes('iso')) {
+  if (opts.formats.some((f) => f === 'ufs' || f === 'archive' || BOOT_MEDIA.includes(f))) {
     const gzipLevel = opts.gzipLevel ?? profile.archive.gzipLevel;
     // The published archive of the previous build is where unchanged chunks are copied from.
     const published = join(outDir, `${profile.name}.boot_archive`);
@@ -203,6 +215,8 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
       keepImage: opts.formats.includes('ufs'),
       archive: opts.formats.includes('archive'),
       iso: opts.formats.includes('iso'),
+      pxe: opts.formats.includes('pxe'),
+      disk: opts.formats.includes('disk') ? (opts.disk ?? { format: 'raw', dataPartition: false }) : undefined,
       bootloader: opts.bootloader,
       time: opts.epoch ?? Math.floor(Date.now() / 1000),
       reporter,
@@ -217,13 +231,21 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
       outputs.push({ format: 'boot_archive', path: boot.archive.archive }, { format: 'boot_archive.hash', path: boot.archive.hashFile });
     }
     if (boot.iso) outputs.push({ format: 'iso', path: boot.iso.path });
+    if (boot.pxe) outputs.push({ format: 'pxe', path: boot.pxe.path });
+    if (boot.disk) outputs.push({ format: 'disk', path: boot.disk.path });
   }
   return { outputs, notes, boot };
 }
 
 /** The boot check of a composed tree, with the profile's console. */
 export function checkComposed(c: ComposedTree, profile: Profile): Promise<CheckReport> {
-  return runBootCheck(c.tree, { target: `the ${profile.name} image`, console: profile.boot.console, profile: profile.name, launcher: profile.init.mode === 'launcher' });
+  return runBootCheck(c.tree, {
+    target: `the ${profile.name} image`,
+    console: profile.boot.console,
+    profile: profile.name,
+    launcher: profile.init.mode === 'launcher',
+    trampoline: profile.init.mode === 'trampoline' ? { method: trampolineMethod(profile) } : undefined,
+  });
 }
 
 /** Print the check's findings; a fatal one stops the build unless --no-check. */

@@ -21,6 +21,7 @@ import { applyManifestMetadata, type MetadataResult } from '../manifest/metadata
 import { generateStateFiles, type StateResult } from '../state/generate.js';
 import { writeStateFiles } from '../state/write.js';
 import { addDevLinks } from '../devlinks/add-dev-links.js';
+import { TRAMPOLINE_CONF_PATH, TRAMPOLINE_PATH, trampolineConfig } from '../overlay/trampoline.js';
 import { BOOTENV_PATH, withSerialSpeed } from '../overlay/bootenv.js';
 import { readStagedText } from '../state/read-staged.js';
 import { InputError } from '../util/errors.js';
@@ -118,6 +119,16 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     placed.add(putGeneratedFile(tree, LAUNCHER_CONF_PATH, launcherConfig(profile, !!opts.testMode), 'launcher.conf', mtime));
     const startup = startupScript(profile);
     if (startup) placed.add(putGeneratedFile(tree, STARTUP_PATH, startup, 'startup', mtime, 0o755));
+  } else if (profile.init.mode === 'trampoline') {
+    if (!tree.get(TRAMPOLINE_PATH)) {
+      throw new InputError(`profile ${profile.name} boots a trampoline but no overlay provides /${TRAMPOLINE_PATH}; add the "trampoline" overlay to the profile's overlays`);
+    }
+    tree.get(TRAMPOLINE_PATH)!.mode = 0o555;
+    placed.add(putGeneratedFile(tree, TRAMPOLINE_CONF_PATH, trampolineConfig(profile), 'trampoline.conf', mtime));
+    // The kernel runs the trampoline as init, and the init that runs next is the root's: the
+    // ramdisk's own init and inittab never run (and would pull svc.startd into a closure).
+    for (const p of ['sbin/init', 'etc/inittab']) if (tree.has(p)) tree.remove(p);
+    reporter.note(`profile ${profile.name}: the kernel runs /${TRAMPOLINE_PATH} as init, which looks for the root ${profile.trampoline.root} and starts its ${profile.trampoline.init}; the image's own /sbin/init and /etc/inittab are left out`);
   } else {
     const smf = { repository: opts.repository, rootPasswordHash: opts.rootPasswordHash, allowEmptyRootPassword: opts.allowEmptyRootPassword, sshKey: opts.sshKey };
     for (const p of await composeSmfImage(tree, profile, { ...smf, testMode: opts.testMode, mtime, reporter })) placed.add(p);

@@ -11,6 +11,9 @@ import type { ChunkSource } from '../archive/chunked-gzip.js';
 import { tempPathFor, writeAtomically } from '../util/atomic.js';
 import type { Reporter } from '../util/progress.js';
 import { Timings } from '../util/timings.js';
+import { buildPxeTree, type PxeTreeResult } from '../pxe/pxe-tree.js';
+import { buildDiskImage, type DiskImageResult } from '../disk/disk-image.js';
+import type { DiskFormat } from '../disk/vm-formats.js';
 
 export interface BootOutputs {
   /** The UFS image, when --format ufs kept it. */
@@ -22,6 +25,15 @@ export interface BootOutputs {
   /** The boot_archive and its hash, for --format archive or iso. */
   archive?: BootArchive & { format: Profile['archive']['format'] };
   iso?: BuildIsoResult;
+  pxe?: PxeTreeResult;
+  disk?: DiskImageResult;
+}
+
+/** --format disk's settings. */
+export interface DiskRequest {
+  format: DiskFormat;
+  diskBytes?: number;
+  dataPartition: boolean;
 }
 
 /**
@@ -35,9 +47,11 @@ export async function emitBootOutputs(opts: {
   profile: Profile;
   outDir: string;
   keepImage: boolean;
-  /** Write the boot_archive (implied by iso). */
+  /** Write the boot_archive (implied by the boot media). */
   archive: boolean;
   iso: boolean;
+  pxe?: boolean;
+  disk?: DiskRequest;
   bootloader?: BootloaderChoice;
   time: number;
   /** gzip level (--gzip-level, else the profile's archive.gzip_level). */
@@ -55,7 +69,7 @@ export async function emitBootOutputs(opts: {
   let image: BootOutputs['image'];
   let ufs: UfsResult | undefined;
   let imageBytes: number;
-  const wantArchive = opts.archive || opts.iso;
+  const wantArchive = opts.archive || opts.iso || !!opts.pxe || !!opts.disk;
   if (format === 'ufs' && !wantArchive) {
     // The image alone: written front to back, nothing compressed.
     const prepared = await timings.time('ufs', () => prepareUfsImage(tree, ufsOptions(profile, opts.time)));
@@ -127,7 +141,34 @@ export async function emitBootOutputs(opts: {
       reporter,
     }));
   }
-  return { image, ufs, imageBytes, archive, iso };
+  let pxe: PxeTreeResult | undefined;
+  if (opts.pxe && archive) {
+    pxe = await timings.time('pxe', () => buildPxeTree({
+      tree,
+      profile,
+      archive: { path: archive!.archive, hashPath: archive!.hashFile, sha1: archive!.sha1, format },
+      outPath: join(outDir, `${profile.name}.pxe`),
+      bootloader: opts.bootloader ?? profile.iso.bootloader,
+      epoch: opts.time,
+      reporter,
+    }));
+  }
+  let disk: DiskImageResult | undefined;
+  if (opts.disk && archive) {
+    const req = opts.disk;
+    disk = await timings.time('disk', () => buildDiskImage({
+      tree,
+      profile,
+      archive: { path: archive!.archive, hashPath: archive!.hashFile, sha1: archive!.sha1, format },
+      outDir,
+      format: req.format,
+      diskBytes: req.diskBytes,
+      dataPartition: req.dataPartition,
+      epoch: opts.time,
+      reporter,
+    }));
+  }
+  return { image, ufs, imageBytes, archive, iso, pxe, disk };
 }
 
 function ufsOptions(profile: Profile, time: number) {

@@ -2,10 +2,13 @@ import { UsageError } from '../util/errors.js';
 
 /**
  * dir and tar: the tree. ufs: the root file system image. archive: the boot_archive (the image
- * gzip'd) and its hash, what a loader needs to boot it over the network. iso: a bootable ISO,
- * which holds the boot_archive, so the archive is written with it.
+ * gzip'd) and its hash. The boot media hold the boot_archive, so it is written with them: iso (a
+ * bootable ISO), pxe (a network boot tree) and disk (a GPT disk image to dd onto a disk or stick).
  */
-export const FORMATS = ['dir', 'tar', 'ufs', 'archive', 'iso'] as const;
+export const FORMATS = ['dir', 'tar', 'ufs', 'archive', 'iso', 'pxe', 'disk'] as const;
+
+/** The formats that carry the boot_archive. */
+export const BOOT_MEDIA: readonly Format[] = ['iso', 'pxe', 'disk'];
 export type Format = (typeof FORMATS)[number];
 
 /** Parse a --format list such as "dir,tar". */

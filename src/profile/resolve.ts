@@ -52,6 +52,7 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     archive: { format: 'ufs', gzipLevel: 9 },
     iso: { volumeId: 'illumos', bootloader: 'auto' },
     smf: defaultSmfSettings(),
+    trampoline: { root: 'pool:rpool', init: '/sbin/init', tries: 10 },
   };
   for (const { file, data: d } of [...chain].reverse()) {
     if (d.description !== undefined) p.description = d.description;
@@ -81,6 +82,9 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     if (d.iso?.volume_id !== undefined) p.iso.volumeId = d.iso.volume_id;
     if (d.iso?.bootloader !== undefined) p.iso.bootloader = d.iso.bootloader;
     if (d.smf) mergeSmfSettings(p.smf, d.smf, file);
+    if (d.trampoline?.root !== undefined) p.trampoline.root = d.trampoline.root;
+    if (d.trampoline?.init !== undefined) p.trampoline.init = d.trampoline.init;
+    if (d.trampoline?.tries !== undefined) p.trampoline.tries = d.trampoline.tries;
     if (d.ramdisk) {
       if (d.ramdisk.size !== undefined) {
         p.ramdisk.size = d.ramdisk.size === 'auto' ? 'auto' : parseSize(d.ramdisk.size);

@@ -23,7 +23,7 @@ export const profileFileSchema = z.strictObject({
   hardware: z.array(z.enum(['qemu', 'virtualbox', 'bhyve'])).optional(),
   init: z
     .strictObject({
-      mode: z.enum(['launcher', 'smf']).optional(),
+      mode: z.enum(['launcher', 'smf', 'trampoline']).optional(),
       banner: z.string().optional(),
       shell: z.string().regex(/^\//, 'an absolute path inside the image, such as /usr/bin/ksh93').optional(),
       startup: z.array(z.string()).optional(),
@@ -59,6 +59,17 @@ export const profileFileSchema = z.strictObject({
     .optional(),
   // Settings for images that boot through svc.startd (init.mode smf); see src/smf/settings.ts.
   smf: smfFileSchema.optional(),
+  // Settings for init.mode trampoline: where the real root is, and its init.
+  trampoline: z
+    .strictObject({
+      root: z
+        .string()
+        .regex(/^(pool:[A-Za-z][A-Za-z0-9_.:-]*|label:[A-Za-z0-9_.-]{1,6})$/, 'pool:<ZFS pool name> or label:<UFS label of at most 6 characters, as labelit writes them>')
+        .optional(),
+      init: z.string().regex(/^\/\S+$/, 'an absolute path in the root file system, such as /sbin/init').optional(),
+      tries: z.number().int().min(1).max(600).optional(),
+    })
+    .optional(),
 });
 
 export type ProfileFile = z.infer<typeof profileFileSchema>;
@@ -79,7 +90,10 @@ export interface Profile {
   keep: string[];
   /** Machines whose drivers (disk, NIC, console) the closure keeps. */
   hardware: Array<'qemu' | 'virtualbox' | 'bhyve'>;
-  init: { mode: 'launcher' | 'smf'; banner: string; shell: string; startup: string[] };
+  /** launcher: init runs the compose launcher; smf: svc.startd; trampoline: the kernel runs the trampoline as init, which hands over to a root on disk. */
+  init: { mode: 'launcher' | 'smf' | 'trampoline'; banner: string; shell: string; startup: string[] };
+  /** For init.mode trampoline: the root to find (pool:<name> or label:<name>), its init, and how many times to look. */
+  trampoline: { root: string; init: string; tries: number };
   /** serialSpeed: set the serial ports' speed in the image's bootenv.rc (undefined: keep the proto's). */
   boot: { console: 'text' | 'ttya' | 'ttyb'; kernelArgs: string[]; autobootDelay: number; serialSpeed?: number };
   ramdisk: { size: 'auto' | number; freePercent: number; nbpi: number; lostAndFound: boolean };

@@ -266,7 +266,7 @@ describe.skipIf(!haveTools)('compose boot-test errors', () => {
     await writeFile(join(dir, 'junk.iso'), Buffer.alloc(64 * 1024, 0x41));
     for (const [name, message] of [
       ['empty.iso', /is empty/],
-      ['junk.iso', /neither an ISO 9660 image nor a disk image with a boot sector/],
+      ['junk.iso', /neither an ISO 9660 image nor a disk image \(raw with a boot sector, qcow2, VMDK or VDI\) nor a PXE tree; nothing to boot/],
     ] as const) {
       const t0 = Date.now();
       const r = await runCli(['boot-test', join(dir, name), '--timeout', '60', '--log', join(dir, `${name}.log`)]);

@@ -10,7 +10,7 @@ import { PROJECT, TESTKERNEL } from './paths.js';
  * quick and deterministic, so every run starts from the current sources.
  */
 /** What the integration tests need; some skip without it, which CI must never allow. */
-const REQUIRED_IN_CI = ['qemu-system-x86_64', 'gcc', 'xorriso', 'grub-mkimage', 'grub-mkrescue', 'grub-file', 'grub-fstest', 'mformat', 'busybox', 'fls', 'xmllint', 'unshare', 'setpriv'];
+const REQUIRED_IN_CI = ['qemu-system-x86_64', 'gcc', 'xorriso', 'grub-mkimage', 'grub-mkrescue', 'grub-file', 'grub-fstest', 'mformat', 'busybox', 'fls', 'xmllint', 'unshare', 'setpriv', 'sfdisk', 'sgdisk', 'qemu-img', 'file'];
 const REQUIRED_FILES_IN_CI = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'];
 
 export default async function setup(): Promise<() => void> {

@@ -11,10 +11,14 @@ let iso: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'boot-plan-'));
   iso = join(dir, 'pureboot.iso');
-  // Enough of a disk image for boot-test's first look (a boot sector's 0x55AA); nothing boots it here.
+  // Enough of an ISO for boot-test's first look (CD001 in the first volume descriptor); nothing boots it here.
+  const head = Buffer.alloc(34816);
+  head.write('CD001', 32769, 'latin1');
+  await writeFile(iso, head);
+  // And a raw disk image: a boot sector's 0x55AA.
   const sector = Buffer.alloc(512);
   sector.writeUInt16BE(0x55aa, 510);
-  await writeFile(iso, sector);
+  await writeFile(join(dir, 'pureboot.img'), sector);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -67,7 +71,10 @@ describe('defaults and validation', () => {
   it('has sensible defaults: qemu, tcg, bios, cdrom, 1024 MB, 1 CPU, a log next to the image', async () => {
     const p = await plan();
     expect(p).toMatchObject({ vm: 'qemu', accel: 'tcg', timeoutMs: 300_000 });
-    expect(p.settings).toEqual({ iso, log: join(dir, 'pureboot.qemu-bios-cdrom.log'), firmware: 'bios', as: 'cdrom', memoryMiB: 1024, cpus: 1 });
+    expect(p.settings).toMatchObject({ iso, log: join(dir, 'pureboot.qemu-bios-cdrom.log'), firmware: 'bios', as: 'cdrom', memoryMiB: 1024, cpus: 1 });
+    // A disk image is attached as a disk, in its own format, without being told.
+    const disk = await plan({ iso: join(dir, 'pureboot.img') });
+    expect(disk.settings).toMatchObject({ as: 'disk', diskFormat: 'raw', log: join(dir, 'pureboot.qemu-bios-disk.log') });
     expect((await plan({ log: 'rel.log' })).settings.log).toBe(join(process.cwd(), 'rel.log'));
   });
 

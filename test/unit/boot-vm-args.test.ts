@@ -104,14 +104,14 @@ describe('--print output', () => {
     expect(lines.join('\n')).not.toContain('closemedium');
   });
 
-  it('bhyve: UEFI boot ROM, AHCI CD or disk, COM1 on stdio redirected to the log, then destroy', () => {
+  it('bhyve: UEFI boot ROM, AHCI CD or virtio-blk disk, COM1 on stdio redirected to the log, then destroy', () => {
     expect(describeBhyve({ ...base, firmware: 'uefi', cpus: 2, memoryMiB: 2048 }, 'compose-pureboot', {})).toEqual([
       'bhyve -c 2 -m 2048M -H -P -s 0,hostbridge -s 31,lpc -l com1,stdio -l bootrom,/usr/local/share/uefi-firmware/BHYVE_UEFI.fd ' +
         '-s 3,ahci-cd,/out/pureboot.iso compose-pureboot >/out/serial.log',
       'bhyvectl --destroy --vm=compose-pureboot',
     ]);
     const disk = bhyveArgs({ ...base, as: 'disk' }, 'x', {});
-    expect(disk).toContain('3,ahci-hd,/out/pureboot.iso,ro');
+    expect(disk).toContain('3,virtio-blk,/out/pureboot.iso,ro');
     expect(disk).toContain('bootrom,/usr/local/share/uefi-firmware/BHYVE_UEFI_CSM.fd');
     expect(bhyveArgs(base, 'x', { COMPOSE_BHYVE_BOOTROM: '/usr/share/bhyve/firmware/BHYVE.fd' })).toContain('bootrom,/usr/share/bhyve/firmware/BHYVE.fd');
   });
