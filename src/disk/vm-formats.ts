@@ -25,15 +25,32 @@ export async function convertDisk(raw: string, out: string, format: Exclude<Disk
   if (format === 'vdi') patchVdiUuids(out, id);
 }
 
-function patchVmdkCid(path: string, cid: string): void {
+/**
+ * Replace the descriptor's content id. qemu-img prints it without leading zeros ("CID=%x"), so
+ * the line's length varies from run to run: the descriptor text is rewritten with an 8-digit id
+ * inside its fixed area (the sparse header's descriptorOffset and descriptorSize, in sectors; the
+ * rest of the area is zeros).
+ */
+export function patchVmdkCid(path: string, cid: string): void {
   const fd = openSync(path, 'r+');
   try {
-    // The descriptor is text in the first sectors of a monolithicSparse VMDK.
-    const head = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, head, 0, head.length, 0);
-    const at = head.subarray(0, n).indexOf('\nCID=');
-    if (at < 0 || !/^[0-9a-f]{8}\n$/.test(head.toString('latin1', at + 5, at + 14))) throw new Error(`qemu-img wrote a VMDK without the expected "CID=" line in ${path}`);
-    writeSync(fd, Buffer.from(cid, 'latin1'), 0, 8, at + 5);
+    const header = Buffer.alloc(512);
+    readSync(fd, header, 0, 512, 0);
+    if (header.toString('latin1', 0, 4) !== 'KDMV') throw new Error(`qemu-img wrote a file without the VMDK sparse header: ${path}`);
+    const offset = Number(header.readBigUInt64LE(28)) * 512;
+    const size = Number(header.readBigUInt64LE(36)) * 512;
+    if (offset <= 0 || size <= 0 || size > 1 << 20) throw new Error(`qemu-img wrote a VMDK whose descriptor area (${offset}+${size}) is not where expected: ${path}`);
+    const area = Buffer.alloc(size);
+    readSync(fd, area, 0, size, offset);
+    const end = area.indexOf(0);
+    const text = area.toString('latin1', 0, end < 0 ? size : end);
+    const line = /\nCID=[0-9a-f]{1,8}\n/;
+    if (!line.test(text)) throw new Error(`qemu-img wrote a VMDK without the expected "CID=" line in ${path}`);
+    const fixed = Buffer.from(text.replace(line, `\nCID=${cid}\n`), 'latin1');
+    if (fixed.length >= size) throw new Error(`the VMDK descriptor of ${path} has no room for an 8-digit CID`);
+    const out = Buffer.alloc(size);
+    fixed.copy(out);
+    writeSync(fd, out, 0, size, offset);
   } finally {
     closeSync(fd);
   }

@@ -5,12 +5,11 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPxeTree, type PxeTreeResult } from '../../src/pxe/pxe-tree.js';
 import { silentReporter } from '../../src/util/progress.js';
 import type { StagedTree } from '../../src/stage/tree.js';
-import { EPOCH, isoProfile, isoTempDir, makeTestArchive, stageIsoTree } from '../support/iso.js';
+import { EPOCH, isoProfile, isoTempDir, makeNetLoaderStandins, makeTestArchive, stageIsoTree } from '../support/iso.js';
 import { TESTKERNEL } from '../support/paths.js';
 import { runCli } from '../support/cli.js';
 
@@ -70,29 +69,7 @@ describe('PXE tree with the illumos loader boots over QEMU\'s TFTP (GRUB stand-i
   let tree: string;
 
   beforeAll(async () => {
-    // The stand-ins do what the loader does over the network: read boot/loader.conf from the
-    // TFTP server (printed on the console), then load the kernel and the archive it names.
-    const cfg = join(work, 'standin-net.cfg');
-    await writeFile(
-      cfg,
-      [
-        'serial --unit=0 --speed=115200',
-        'terminal_input serial',
-        'terminal_output serial',
-        'echo "STANDIN-LOADER $grub_platform"',
-        'set root=(tftp)',
-        'cat /boot/loader.conf',
-        'multiboot /platform/i86pc/kernel/amd64/unix /platform/i86pc/kernel/amd64/unix -B standin=pxe',
-        'module --nounzip /platform/i86pc/amd64/boot_archive /platform/i86pc/amd64/boot_archive type=rootfs',
-        'boot',
-        '',
-      ].join('\n'),
-    );
-    const mods = ['net', 'tftp', 'cat', 'normal', 'serial', 'terminal', 'multiboot', 'echo', 'test', 'boot'];
-    const pxeboot = join(work, 'pxeboot');
-    const loader64 = join(work, 'loader64.efi');
-    await execa('grub-mkimage', ['-O', 'i386-pc-pxe', '-p', '(tftp)/boot/grub', '-c', cfg, '-o', pxeboot, 'pxe', ...mods]);
-    await execa('grub-mkimage', ['-O', 'x86_64-efi', '-p', '(tftp)/boot/grub', '-c', cfg, '-o', loader64, 'efinet', ...mods]);
+    const { pxeboot, loader64 } = await makeNetLoaderStandins(work);
     const staged = await stageIsoTree('loader', TESTKERNEL.unix);
     await putHost(staged, 'boot/pxeboot', pxeboot);
     await putHost(staged, 'boot/loader64.efi', loader64);

@@ -134,33 +134,52 @@ export async function fatRead(image: string, name: string): Promise<Buffer> {
   return Buffer.from(r.stdout);
 }
 
+/** A GRUB config for a stand-in loader: serial console, a line naming the platform, then `body`. */
+async function writeStandinCfg(path: string, body: string[]): Promise<string> {
+  await writeFile(path, ['serial --unit=0 --speed=115200', 'terminal_input serial', 'terminal_output serial', 'echo "STANDIN-LOADER $grub_platform"', ...body, 'boot', ''].join('\n'));
+  return path;
+}
+
+const STANDIN_MODULES = ['normal', 'serial', 'terminal', 'multiboot', 'echo', 'test', 'boot'];
+
 /**
  * GRUB 2 images that stand in for the illumos loader's cdboot and loader64.efi, so the loader
  * backend's El Torito entries and EFI system partition can be booted for real: each prints
- * "STANDIN-LOADER <platform>" and boots the test kernel with the archive at the loader's place.
+ * "STANDIN-LOADER <platform>", finds the medium by its boot/loader.conf and boots the test kernel
+ * with the archive at the loader's place.
  */
 export async function makeLoaderStandins(dir: string): Promise<{ cdboot: string; loader64: string }> {
-  const cfg = join(dir, 'standin.cfg');
-  await writeFile(
-    cfg,
-    [
-      'serial --unit=0 --speed=115200',
-      'terminal_input serial',
-      'terminal_output serial',
-      'echo "STANDIN-LOADER $grub_platform"',
-      'search --no-floppy --set=root --file /boot/loader.conf',
-      'multiboot ($root)/platform/i86pc/kernel/amd64/unix /platform/i86pc/kernel/amd64/unix -B standin=loader',
-      'module --nounzip ($root)/platform/i86pc/amd64/boot_archive /platform/i86pc/amd64/boot_archive type=rootfs',
-      'boot',
-      '',
-    ].join('\n'),
-  );
-  const mods = ['iso9660', 'fat', 'part_msdos', 'part_gpt', 'normal', 'serial', 'terminal', 'multiboot', 'echo', 'search', 'search_fs_file', 'test', 'boot'];
+  const cfg = await writeStandinCfg(join(dir, 'standin.cfg'), [
+    'search --no-floppy --set=root --file /boot/loader.conf',
+    'multiboot ($root)/platform/i86pc/kernel/amd64/unix /platform/i86pc/kernel/amd64/unix -B standin=loader',
+    'module --nounzip ($root)/platform/i86pc/amd64/boot_archive /platform/i86pc/amd64/boot_archive type=rootfs',
+  ]);
+  const mods = ['iso9660', 'fat', 'part_msdos', 'part_gpt', 'search', 'search_fs_file', ...STANDIN_MODULES];
   const cdboot = join(dir, 'cdboot');
   const loader64 = join(dir, 'loader64.efi');
   await execa('grub-mkimage', ['-O', 'i386-pc-eltorito', '-p', '/boot/grub', '-c', cfg, '-o', cdboot, 'biosdisk', ...mods]);
   await execa('grub-mkimage', ['-O', 'x86_64-efi', '-p', '/boot/grub', '-c', cfg, '-o', loader64, ...mods]);
   return { cdboot, loader64 };
+}
+
+/**
+ * GRUB network images standing in for the loader's pxeboot and loader64.efi: they do what the
+ * loader does over the network, reading boot/loader.conf from the TFTP server that gave them
+ * (printed on the console), then the kernel and the archive.
+ */
+export async function makeNetLoaderStandins(dir: string): Promise<{ pxeboot: string; loader64: string }> {
+  const cfg = await writeStandinCfg(join(dir, 'standin-net.cfg'), [
+    'set root=(tftp)',
+    'cat /boot/loader.conf',
+    'multiboot /platform/i86pc/kernel/amd64/unix /platform/i86pc/kernel/amd64/unix -B standin=pxe',
+    'module --nounzip /platform/i86pc/amd64/boot_archive /platform/i86pc/amd64/boot_archive type=rootfs',
+  ]);
+  const mods = ['net', 'tftp', 'cat', ...STANDIN_MODULES];
+  const pxeboot = join(dir, 'pxeboot');
+  const loader64 = join(dir, 'loader64-net.efi');
+  await execa('grub-mkimage', ['-O', 'i386-pc-pxe', '-p', '(tftp)/boot/grub', '-c', cfg, '-o', pxeboot, 'pxe', ...mods]);
+  await execa('grub-mkimage', ['-O', 'x86_64-efi', '-p', '(tftp)/boot/grub', '-c', cfg, '-o', loader64, 'efinet', ...mods]);
+  return { pxeboot, loader64 };
 }
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
