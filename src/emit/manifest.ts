@@ -3,6 +3,7 @@ import { SequentialWriter } from '../util/sequential-writer.js';
 import type { StagedEntry } from '../stage/model.js';
 import type { StagedTree } from '../stage/tree.js';
 import { sha256Of } from '../stage/content.js';
+import { hashThread } from '../stage/hash-thread.js';
 import { writeAtomically } from '../util/atomic.js';
 import type { Reporter } from '../util/progress.js';
 
@@ -38,6 +39,7 @@ export function octalMode(mode: number): string {
 
 /** Hash the content of every file that has no sha256 yet (the emitters hash what they read). */
 export async function hashTree(tree: StagedTree, reporter?: Reporter): Promise<void> {
+  await hashThread().settle();
   const files = tree.entries().filter((e) => e.type === 'file' && e.sha256 === undefined);
   const total = files.reduce((n, e) => n + e.size, 0);
   let done = 0;

@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { StagedEntry } from '../stage/model.js';
 import type { StagedTree } from '../stage/tree.js';
 import { passContentSync } from '../stage/content-pass.js';
+import { hashThread } from '../stage/hash-thread.js';
 import { writeAtomically } from '../util/atomic.js';
 import type { Reporter } from '../util/progress.js';
 import { SequentialWriter } from '../util/sequential-writer.js';
@@ -56,6 +57,7 @@ export async function writeTar(tree: StagedTree, outPath: string, reporter?: Rep
     } finally {
       closeSync(fd);
     }
+    await hashThread().settle();
     reporter?.done('writing tar');
   });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Profile } from '../profile/schema.js';
 import type { StagedTree } from '../stage/tree.js';
+import { hashThread } from '../stage/hash-thread.js';
 import { prepareUfsImage, ufsImageBlocks, writeImageBlock, type PreparedImage, type UfsResult } from '../ufs/writer.js';
 import { writeCpioArchive, writeHsfsArchive, buildIso, type BuildIsoResult, type BootloaderChoice } from '../iso/index.js';
 import { makeBootArchive, writeBootArchive, type BootArchive } from '../archive/boot-archive.js';
@@ -84,6 +85,7 @@ export async function emitBootOutputs(opts: {
       }
     });
     reporter.done('writing UFS image');
+    await hashThread().settle();
     image = { path: imagePath, bytes: prepared.imageBytes };
     ufs = prepared.result;
     imageBytes = prepared.imageBytes;
@@ -109,6 +111,7 @@ export async function emitBootOutputs(opts: {
     } else made = await compress(imageBuffers(prepared, reporter, timings));
     timings.add('archive', performance.now() - t0 - timings.of('ufsStream'));
     reporter.done('writing UFS image');
+    await hashThread().settle();
     archive = { ...made, format };
     ufs = prepared.result;
     imageBytes = prepared.imageBytes;

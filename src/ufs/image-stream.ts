@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { createHash, type Hash } from 'node:crypto';
 import { ContentChangedError } from '../stage/content.js';
+import { hashThread } from '../stage/hash-thread.js';
+import type { StagedEntry } from '../stage/model.js';
 import type { UfsGeometry } from './geometry.js';
 import type { PlanNode } from './plan.js';
 
@@ -50,40 +51,51 @@ export interface ImageBlock {
 const ZERO_BLOCK = Buffer.alloc(IMAGE_BLOCK);
 
 /** Hashing a file whose pieces may come out of order (a tail placed in an earlier block). */
+/**
+ * A file's sha256 from its bytes as they come out in image order: a file's blocks are in order
+ * except where a later block was placed first, whose bytes wait here until their turn. The
+ * hashing itself is done by the hashing thread.
+ */
 class ContentHash {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly id: number;
   private next = 0;
   private readonly pending = new Map<number, Buffer>();
+
+  constructor(entry: StagedEntry) {
+    this.id = hashThread().begin(entry);
+  }
 
   add(offset: number, data: Buffer): void {
     if (offset !== this.next) {
       this.pending.set(offset, Buffer.from(data));
       return;
     }
-    this.hash.update(data);
+    hashThread().update(this.id, data);
     this.next += data.length;
     for (let p = this.pending.get(this.next); p; p = this.pending.get(this.next)) {
       this.pending.delete(this.next);
-      this.hash.update(p);
+      hashThread().update(this.id, p);
       this.next += p.length;
     }
   }
 
-  /** Whether every byte up to `size` has been hashed. */
+  /** Whether every byte up to `size` has been hashed; then the file is handed over whole. */
   reached(size: number): boolean {
-    return this.next === size;
+    if (this.next !== size) return false;
+    hashThread().end(this.id);
+    return true;
   }
 
-  digest(): string {
-    return this.hash.digest('hex');
+  drop(): void {
+    hashThread().drop(this.id);
   }
 }
 
 /**
  * Produce the image `imageBytes` long from its pieces, block by block, in address order. A block's
  * data is valid until the next block is asked for: one buffer is reused (a fresh megabyte per
- * block would leave hundreds of them for the garbage collector). Files' sha256 are stored on
- * their entries when they have none.
+ * block would leave hundreds of them for the garbage collector). Files without a sha256 are
+ * hashed on the way: it is on their entries once hashThread().settle() resolves.
  */
 export function* imageBlocks(list: PieceList, imageBytes: number, onFileBytes?: (n: number) => void): Generator<ImageBlock> {
   const pieces = list.pieces.sort((a, b) => a.pos - b.pos);
@@ -147,12 +159,9 @@ export function* imageBlocks(list: PieceList, imageBytes: number, onFileBytes?: 
         }
         if (node.entry.sha256 === undefined) {
           let h = hashes.get(node);
-          if (!h) hashes.set(node, (h = new ContentHash()));
+          if (!h) hashes.set(node, (h = new ContentHash(node.entry)));
           h.add(fileOffset, block.subarray(from - pos, to - pos));
-          if (h.reached(node.size)) {
-            node.entry.sha256 = h.digest();
-            hashes.delete(node);
-          }
+          if (h.reached(node.size)) hashes.delete(node);
         }
         onFileBytes?.(want);
       }
@@ -160,6 +169,7 @@ export function* imageBlocks(list: PieceList, imageBytes: number, onFileBytes?: 
     }
     for (const node of hashes.keys()) throw new Error(`internal: ${node.path} was not read whole into the image`);
   } finally {
+    for (const h of hashes.values()) h.drop();
     if (fd >= 0) closeSync(fd);
   }
 }

@@ -4,6 +4,7 @@
 // back (image-stream.ts): into a file (writeUfsImage), or block by block to whoever consumes it.
 
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { hashThread } from '../stage/hash-thread.js';
 import type { StagedTree } from '../stage/tree.js';
 import { writeAtomically } from '../util/atomic.js';
 import { UsageError } from '../util/errors.js';
@@ -139,6 +140,7 @@ export async function writeUfsImage(tree: StagedTree, outPath: string, opts: Ufs
     try {
       ftruncateSync(fd, prepared.imageBytes);
       for (const block of ufsImageBlocks(prepared, opts.onProgress)) writeImageBlock(fd, block);
+      await hashThread().settle();
       return prepared.result;
     } finally {
       closeSync(fd);
