@@ -1,6 +1,6 @@
 import type { StagedEntry } from './model.js';
 import { CHUNK, forEachChunkSync } from './content.js';
-import { hashThread } from './hash-thread.js';
+import { fileHasher } from './hash-thread.js';
 
 // One pass over a file's bytes: an emitter reads the content to write it, and the sha256 the
 // manifest needs is computed from the same chunks (on the hashing thread), so no file is read
@@ -18,22 +18,21 @@ const SHARED = Buffer.allocUnsafe(CHUNK);
  */
 export function passContentSync(owner: StagedEntry, fn: (chunk: Buffer, offset: number) => void): void {
   if (!owner.source) throw new Error(`internal: ${owner.path} has no content`);
-  const hasher = owner.sha256 === undefined ? hashThread() : undefined;
-  const id = hasher?.begin(owner) ?? 0;
+  const hasher = owner.sha256 === undefined ? fileHasher(owner) : undefined;
   let whole = false;
   try {
     forEachChunkSync(
       owner.source,
       owner.size,
       (chunk, off) => {
-        hasher?.update(id, chunk);
+        hasher?.update(chunk);
         fn(chunk, off);
       },
       SHARED,
     );
     whole = true;
   } finally {
-    if (whole) hasher?.end(id);
-    else hasher?.drop(id);
+    if (whole) hasher?.end();
+    else hasher?.drop();
   }
 }

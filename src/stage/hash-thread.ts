@@ -1,13 +1,15 @@
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { StagedEntry } from './model.js';
 
 // The sha256 of every file's content, for the manifest, computed on a second thread while the
 // main thread reads the same bytes and writes them out (a third of the main thread's time in a
-// tar or UFS build was hashing). Bytes are handed over through a small ring of shared slots, many
+// tar or UFS build was hashing). Small files are hashed where they are read (fileHasher): a
+// message costs more than their hash. Bytes are handed over through a small ring of shared slots, many
 // files' pieces per slot, so there is one message per megabyte and not one per file; the main
 // thread blocks only when every slot is still being hashed. Memory: SLOTS x SLOT_BYTES.
 
-const SLOTS = 8;
+const SLOTS = 4;
 const SLOT_BYTES = 1 << 20;
 /** Pieces noted per message at most (empty files add pieces but no bytes). */
 const MAX_PIECES = 4096;
@@ -54,7 +56,12 @@ export class HashThread {
     const shared = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
     this.data = Buffer.from(shared);
     this.state = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { data: shared, state: this.state, slotBytes: SLOT_BYTES } });
+    // It holds a hash per file in flight and nothing else: a small heap keeps its footprint small.
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { data: shared, state: this.state, slotBytes: SLOT_BYTES },
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+    });
     this.worker.on('message', (done: Array<number | string>) => {
       for (let i = 0; i < done.length; i += 2) {
         const id = done[i] as number;
@@ -146,4 +153,25 @@ let shared: HashThread | undefined;
 /** The process's hashing thread, started on first use. */
 export function hashThread(): HashThread {
   return (shared ??= new HashThread());
+}
+
+/** Files smaller than this are hashed where they are read: handing them over costs more. */
+export const HAND_OVER_BYTES = 64 << 10;
+
+/** One file's sha256, fed in order; set on the entry at end(), or once hashThread().settle() resolves. */
+export interface FileHasher {
+  update(bytes: Uint8Array): void;
+  end(): void;
+  drop(): void;
+}
+
+/** A hasher for `entry`'s content: on this thread for small files, on the hashing thread for the rest. */
+export function fileHasher(entry: StagedEntry): FileHasher {
+  if (entry.size < HAND_OVER_BYTES) {
+    const h = createHash('sha256');
+    return { update: (b) => void h.update(b), end: () => void (entry.sha256 = h.digest('hex')), drop: () => undefined };
+  }
+  const thread = hashThread();
+  const id = thread.begin(entry);
+  return { update: (b) => thread.update(id, b), end: () => thread.end(id), drop: () => thread.drop(id) };
 }

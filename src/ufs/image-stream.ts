@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ContentChangedError } from '../stage/content.js';
-import { hashThread } from '../stage/hash-thread.js';
+import { fileHasher, type FileHasher } from '../stage/hash-thread.js';
 import type { StagedEntry } from '../stage/model.js';
 import type { UfsGeometry } from './geometry.js';
 import type { PlanNode } from './plan.js';
@@ -53,16 +53,15 @@ const ZERO_BLOCK = Buffer.alloc(IMAGE_BLOCK);
 /** Hashing a file whose pieces may come out of order (a tail placed in an earlier block). */
 /**
  * A file's sha256 from its bytes as they come out in image order: a file's blocks are in order
- * except where a later block was placed first, whose bytes wait here until their turn. The
- * hashing itself is done by the hashing thread.
+ * except where a later block was placed first, whose bytes wait here until their turn.
  */
 class ContentHash {
-  private readonly id: number;
+  private readonly hasher: FileHasher;
   private next = 0;
   private readonly pending = new Map<number, Buffer>();
 
   constructor(entry: StagedEntry) {
-    this.id = hashThread().begin(entry);
+    this.hasher = fileHasher(entry);
   }
 
   add(offset: number, data: Buffer): void {
@@ -70,11 +69,11 @@ class ContentHash {
       this.pending.set(offset, Buffer.from(data));
       return;
     }
-    hashThread().update(this.id, data);
+    this.hasher.update(data);
     this.next += data.length;
     for (let p = this.pending.get(this.next); p; p = this.pending.get(this.next)) {
       this.pending.delete(this.next);
-      hashThread().update(this.id, p);
+      this.hasher.update(p);
       this.next += p.length;
     }
   }
@@ -82,12 +81,12 @@ class ContentHash {
   /** Whether every byte up to `size` has been hashed; then the file is handed over whole. */
   reached(size: number): boolean {
     if (this.next !== size) return false;
-    hashThread().end(this.id);
+    this.hasher.end();
     return true;
   }
 
   drop(): void {
-    hashThread().drop(this.id);
+    this.hasher.drop();
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HashThread } from '../../src/stage/hash-thread.js';
+import { fileHasher, HAND_OVER_BYTES, HashThread, hashThread } from '../../src/stage/hash-thread.js';
 import type { StagedEntry } from '../../src/stage/model.js';
 
 // The hashing thread must give every file the sha256 crypto gives its bytes, whatever the sizes
@@ -56,5 +56,20 @@ describe('HashThread', () => {
     t.end(id);
     await t.settle();
     expect(d.sha256).toBe(sha(Buffer.from('after')));
+  });
+
+  it('fileHasher: a small file is hashed at once where it is read, a large one on the hashing thread by settle()', async () => {
+    const small = { ...entry('small'), size: HAND_OVER_BYTES - 1 };
+    const large = { ...entry('large'), size: HAND_OVER_BYTES };
+    const [ds, dl] = [bytes(small.size), bytes(large.size)];
+    for (const [e, d] of [[small, ds], [large, dl]] as const) {
+      const h = fileHasher(e);
+      h.update(d.subarray(0, 1000));
+      h.update(d.subarray(1000));
+      h.end();
+    }
+    expect(small.sha256).toBe(sha(ds));
+    await hashThread().settle();
+    expect(large.sha256).toBe(sha(dl));
   });
 });
