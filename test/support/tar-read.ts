@@ -12,6 +12,8 @@ export interface TarMember {
   gid: number;
   size: number;
   linkname?: string;
+  devmajor?: number;
+  devminor?: number;
   sha256?: string;
 }
 
@@ -23,7 +25,7 @@ export async function readTar(path: string, gzip = false): Promise<TarMember[]> 
     const hash = createHash('sha256');
     stream.on('data', (c: Buffer) => hash.update(c));
     stream.on('end', () => {
-      out.push({ name: h.name, type: h.type ?? 'file', mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, size: h.size ?? 0, linkname: h.linkname ?? undefined, sha256: h.type === 'file' ? hash.digest('hex') : undefined });
+      out.push({ name: h.name, type: h.type ?? 'file', mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, size: h.size ?? 0, linkname: h.linkname ?? undefined, devmajor: h.devmajor, devminor: h.devminor, sha256: h.type === 'file' ? hash.digest('hex') : undefined });
       next();
     });
     stream.resume();
