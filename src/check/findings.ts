@@ -42,6 +42,10 @@ export interface Finding {
   source: string;
   /** What to do about it. */
   fix: string;
+  /** The rule that found it, where it has a stable name (script preconditions: devfsadm.writable-root). */
+  rule?: string;
+  /** The script file (image path) and line, for findings about a boot script's command. */
+  at?: { file: string; line: number };
 }
 
 export interface CheckReport {

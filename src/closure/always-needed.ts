@@ -68,6 +68,9 @@ export const MOUNT_POINT_DIRS: readonly string[] = [
   'var',
   'var/run',
   'mnt',
+  // devfsadm takes its lock in etc/dev (usr/src/cmd/devfsadm/devfsadm.c enter_dev_lock); SUNWcs
+  // delivers the directory, and devfsadm can make it only once the root is writable.
+  'etc/dev',
 ];
 
 /** The kernel itself: unix names genunix as its DT_NEEDED, which pulls in genunix's needs. */

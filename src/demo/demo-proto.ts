@@ -111,6 +111,7 @@ function demoFiles(kernel: string): DemoFile[] {
   files.push(object('usr/lib/fs/ufs/fstyp.so.1', 0o555, 21_000));
   files.push(object('usr/lib/devfsadm/linkmod/SUNW_misc_link.so', 0o755, 40_000));
   files.push(object('usr/lib/devfsadm/linkmod/SUNW_disk_link.so', 0o755, 38_000));
+  files.push(object('usr/lib/devfsadm/linkmod/SUNW_zfs_link.so', 0o755, 21_000));
   files.push(object('lib/ld.so.1', 0o755, 400_000));
   files.push(object('lib/amd64/ld.so.1', 0o755, 450_000));
   // SMF's programs are small real ELF objects that need what the gate does not build (libxml2,
@@ -164,7 +165,7 @@ const HARDLINKS: Array<[string, string]> = [
   ['usr/bin/sh', 'usr/lib/isaexec'],
 ];
 
-const EMPTY_DIRS = ['usr/src', 'var/tmp', 'export/home', 'opt', 'etc/svc/volatile', 'etc/svc/profile', 'boot/acpi/tables', 'platform/i86pc/ucode'];
+const EMPTY_DIRS = ['usr/src', 'var/tmp', 'export/home', 'opt', 'etc/svc/volatile', 'etc/svc/profile', 'etc/dev', 'boot/acpi/tables', 'platform/i86pc/ucode'];
 
 const DEMO_PROFILE = `# The demo image: pureboot on the demo proto area, booted by the stand-in test kernel.
 description: pureboot on the demo workspace (its unix is the stand-in test kernel)

@@ -6,6 +6,8 @@ import { shellQuote } from './generated.js';
 
 export const TRAMPOLINE_PATH = 'etc/compose/trampoline';
 export const TRAMPOLINE_CONF_PATH = 'etc/compose/trampoline.conf';
+/** Where the trampoline mounts the root it finds (the script's ROOT). */
+export const TRAMPOLINE_ROOT_DIR = 'a';
 
 /**
  * The boot flag that makes the kernel run the trampoline instead of /sbin/init: "-i <path>" sets

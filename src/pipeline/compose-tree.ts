@@ -21,7 +21,7 @@ import { applyManifestMetadata, type MetadataResult } from '../manifest/metadata
 import { generateStateFiles, type StateResult } from '../state/generate.js';
 import { writeStateFiles } from '../state/write.js';
 import { addDevLinks } from '../devlinks/add-dev-links.js';
-import { TRAMPOLINE_CONF_PATH, TRAMPOLINE_PATH, trampolineConfig } from '../overlay/trampoline.js';
+import { TRAMPOLINE_CONF_PATH, TRAMPOLINE_PATH, TRAMPOLINE_ROOT_DIR, trampolineConfig } from '../overlay/trampoline.js';
 import { BOOTENV_PATH, withSerialSpeed } from '../overlay/bootenv.js';
 import { readStagedText } from '../state/read-staged.js';
 import { InputError } from '../util/errors.js';
@@ -125,6 +125,10 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     }
     tree.get(TRAMPOLINE_PATH)!.mode = 0o555;
     placed.add(putGeneratedFile(tree, TRAMPOLINE_CONF_PATH, trampolineConfig(profile), 'trampoline.conf', mtime));
+    // Where the root is mounted: no gate package delivers /a, and the ramdisk root is read-only
+    // when the trampoline starts.
+    if (tree.get(TRAMPOLINE_ROOT_DIR)?.type !== 'dir') tree.put({ path: TRAMPOLINE_ROOT_DIR, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime });
+    placed.add(TRAMPOLINE_ROOT_DIR);
     // The kernel runs the trampoline as init, and the init that runs next is the root's: the
     // ramdisk's own init and inittab never run (and would pull svc.startd into a closure).
     for (const p of ['sbin/init', 'etc/inittab']) if (tree.has(p)) tree.remove(p);

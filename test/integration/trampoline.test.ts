@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { makeDemoProto, runCli, tempDir } from '../support/cli.js';
@@ -55,7 +55,7 @@ describe('the trampoline image', () => {
     const r = await runCli(['check', '-p', join(dir, 'no-zpool.yaml'), '--json', proto]);
     expect(r.exitCode).toBe(1);
     const findings = JSON.parse(r.stdout).findings as Array<{ step: string; severity: string; message: string }>;
-    expect(findings.some((f) => f.step === 'handover' && f.severity === 'unusable' && /usr\/sbin\/zpool.*the pool cannot be imported/.test(f.message))).toBe(true);
+    expect(findings.some((f) => f.step === 'handover' && f.severity === 'unusable' && /^\/etc\/compose\/trampoline line \d+: runs zpool, which is not in the image: no pool can be imported/.test(f.message))).toBe(true);
   });
 
   it('a label root is configured for a UFS label, and a label longer than labelit allows is refused', async () => {
@@ -72,24 +72,50 @@ describe('the trampoline image', () => {
   });
 });
 
-/** A sandbox for the script: stand-in commands on PATH that log their arguments. */
-function sandbox(dir: string, conf: string, commands: Record<string, string>): { run: () => Promise<{ log: string[]; console: string; code: number | undefined }> } {
+/**
+ * The booted system's rules the stand-ins enforce before doing what a test tells them, as the
+ * illumos commands would (the same preconditions compose check applies, src/bootpath/commands.ts):
+ * the root is read-only until "mount -o remount,rw ... /"; devfsadm takes its lock in /etc/dev on
+ * the root (so needs both), and makes /dev/zfs only for -i zfs or no class, /dev/dsk for -c disk;
+ * zpool and zfs need /dev/zfs, zpool import the /dev/dsk links; a mounted root is busy.
+ */
+const SYSTEM_RULES = (sys: string): Record<string, string> => ({
+  mount: `for last; do :; done
+case "$*" in *remount*) [ "$last" = / ] && touch ${sys}/rw; exit 0;; esac
+[ -e ${sys}/root-mounted ] && [ "$last" = "$(cat ${sys}/root-dir)" ] && { echo "mount: $last is busy" >&2; exit 33; }`,
+  devfsadm: `[ -e ${sys}/rw ] && [ -d ${sys}/etc-dev ] || { echo "devfsadm: open failed for /etc/dev/.devfsadm_dev.lock: Read-only file system" >&2; exit 1; }
+case " $* " in *" -i zfs "*|"  ") touch ${sys}/dev-zfs;; esac
+case " $* " in *" -c disk "*|"  ") touch ${sys}/dev-dsk;; esac`,
+  zpool: `[ -e ${sys}/dev-zfs ] || { echo "internal error: failed to initialize ZFS library" >&2; exit 1; }
+[ "$1" = import ] && ! [ -e ${sys}/dev-dsk ] && { echo "no pools available to import" >&2; exit 1; }`,
+  zfs: `[ -e ${sys}/dev-zfs ] || { echo "internal error: failed to initialize ZFS library" >&2; exit 1; }
+[ "$1" = mount ] && [ -e ${sys}/root-mounted ] && { echo "cannot mount: filesystem already mounted" >&2; exit 1; }`,
+});
+
+/** A sandbox for the script: stand-in commands on PATH that log their arguments and enforce the system's rules. */
+function sandbox(dir: string, conf: string, commands: Record<string, string>, script = SCRIPT): { run: (...args: string[]) => Promise<{ log: string[]; console: string; code: number | undefined }> } {
   const bin = join(dir, 'bin');
+  const sys = join(dir, 'sys');
   mkdirSync(bin, { recursive: true });
   mkdirSync(join(dir, 'a'), { recursive: true });
   mkdirSync(join(dir, 'rdsk'), { recursive: true });
   mkdirSync(join(dir, 'dsk'), { recursive: true });
+  mkdirSync(join(dir, 'volatile'), { recursive: true });
+  // The image's /etc/dev (SUNWcs).
+  mkdirSync(join(sys, 'etc-dev'), { recursive: true });
+  writeFileSync(join(sys, 'root-dir'), join(dir, 'a'));
   const log = join(dir, 'log');
   writeFileSync(log, '');
   writeFileSync(join(dir, 'console'), '');
+  const rules = SYSTEM_RULES(sys);
   const all: Record<string, string> = { devfsadm: '', mount: '', autopush: '', sleep: '', fsck: '', chroot: 'exit 0', ...commands };
   for (const [name, body] of Object.entries(all)) {
-    writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${log}\n${body}\n`);
+    writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${log}\n${rules[name] ?? ''}\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   }
   writeFileSync(join(dir, 'trampoline.conf'), conf);
   // The script as shipped, with its paths pointed into the sandbox.
-  const text = readFileSync(SCRIPT, 'utf8')
+  const text = readFileSync(script, 'utf8')
     .replace(/^PATH=.*$/m, `PATH=${bin}:/usr/bin:/bin`)
     .replace(/^CONF=.*$/m, `CONF=${join(dir, 'trampoline.conf')}`)
     .replace(/^ROOT=.*$/m, `ROOT=${join(dir, 'a')}`)
@@ -97,21 +123,65 @@ function sandbox(dir: string, conf: string, commands: Record<string, string>): {
     .replace(/^DSK=.*$/m, `DSK=${join(dir, 'dsk')}`)
     .replace(/^RDSK=.*$/m, `RDSK=${join(dir, 'rdsk')}`)
     .replace(/^RESCUE_SHELL=.*$/m, `RESCUE_SHELL=${join(bin, 'rescue-shell')}`)
-    .replace(/^IU_AP=.*$/m, `IU_AP=${join(dir, 'iu.ap')}`);
+    .replace(/^IU_AP=.*$/m, `IU_AP=${join(dir, 'iu.ap')}`)
+    .replace(/^HANDED_OVER=.*$/m, `HANDED_OVER=${join(dir, 'volatile', 'compose-trampoline.root')}`)
+    .replace(/^SET_UP=.*$/m, `SET_UP=${join(dir, 'volatile', 'compose-trampoline.setup')}`);
   writeFileSync(join(dir, 'trampoline'), text);
   return {
-    async run() {
-      const r = await execa('sh', [join(dir, 'trampoline')], { reject: false, timeout: 20_000 });
+    async run(...args: string[]) {
+      const r = await execa('sh', [join(dir, 'trampoline'), ...args], { reject: false, timeout: 20_000 });
       return { log: readFileSync(log, 'utf8').trim().split('\n').filter(Boolean), console: readFileSync(join(dir, 'console'), 'utf8'), code: r.exitCode };
     },
   };
 }
 
 /** A stand-in mount that makes the mounted root look like a system (its /sbin/init) when a root is mounted on ROOT. */
-const makeRoot = (dir: string) => `mkdir -p ${dir}/a/sbin ${dir}/a/devices ${dir}/a/dev ${dir}/a/proc ${dir}/a/kernel; printf '#!/bin/sh\\n' > ${dir}/a/sbin/init; chmod 755 ${dir}/a/sbin/init`;
+const makeRoot = (dir: string) => `mkdir -p ${dir}/a/sbin ${dir}/a/devices ${dir}/a/dev ${dir}/a/proc ${dir}/a/kernel; printf '#!/bin/sh\\n' > ${dir}/a/sbin/init; chmod 755 ${dir}/a/sbin/init; touch ${dir}/sys/root-mounted`;
 
 describe('the trampoline script, run by a POSIX shell against stand-in commands', () => {
-  it('pool: imports the pool under /a, mounts its bootfs, binds the kernel mounts and modules, and hands over with chroot', async () => {
+  const POOL_CONF = "TRAMPOLINE_ROOT='pool:rpool'\nTRAMPOLINE_INIT=/sbin/init\nTRAMPOLINE_TRIES=2\n";
+  const poolCommands = (dir: string): Record<string, string> => ({
+    zpool: `case "$1" in list) [ -e ${dir}/sys/imported ];; import) touch ${dir}/sys/imported;; get) echo rpool/ROOT/be;; esac`,
+    zfs: `case "$1" in get) echo /;; mount) ${makeRoot(dir)};; esac`,
+    'rescue-shell': 'kill -TERM $PPID',
+  });
+
+  it('passes the kernel\'s boot flags to the root\'s init', async () => {
+    const dir = await tempDir();
+    const { log } = await sandbox(dir, POOL_CONF, poolCommands(dir)).run('-s', '-m', 'verbose');
+    expect(log.at(-1)).toBe(`chroot ${dir}/a /sbin/init -s -m verbose`);
+  });
+
+  it('restarted by the kernel after the root\'s init exits: hands over again to the root still mounted, without importing or mounting again', async () => {
+    const dir = await tempDir();
+    const box = sandbox(dir, POOL_CONF, poolCommands(dir));
+    const first = await box.run();
+    expect(first.log.at(-1)).toBe(`chroot ${dir}/a /sbin/init`);
+    const before = first.log.length;
+    const second = await box.run();
+    const again = second.log.slice(before);
+    expect(again).toEqual([`chroot ${dir}/a /sbin/init`]);
+    expect(second.console).toMatch(/started again after \/sbin\/init exited; the root is still mounted/);
+  });
+
+  it('an image without /etc/dev: devfsadm cannot take its lock, which the console is told', async () => {
+    const dir = await tempDir();
+    const box = sandbox(dir, POOL_CONF, poolCommands(dir));
+    rmSync(join(dir, 'sys', 'etc-dev'), { recursive: true });
+    const { log, console } = await box.run();
+    expect(console).toMatch(/devfsadm -i zfs failed: no \/dev\/zfs/);
+    expect(log.some((l) => l.startsWith('chroot'))).toBe(false);
+  });
+
+  it('the script from before issue 18 fails against the same stand-ins (so these tests can fail)', async () => {
+    const dir = await tempDir();
+    const { log, console } = await sandbox(dir, POOL_CONF, poolCommands(dir), join(PROJECT, 'test/fixtures/scripts/trampoline-before-issue-18')).run('-s');
+    // devfsadm on the read-only root, no /dev/zfs: no pool, no hand-over; the rescue shell instead.
+    expect(log.some((l) => l.startsWith('chroot'))).toBe(false);
+    expect(console).toMatch(/no root file system matching pool:rpool/);
+  });
+
+  it('pool: makes the root writable and /dev/zfs, imports the pool under /a, mounts its bootfs, binds the kernel mounts (not the module directories), and hands over with chroot', async () => {
     const dir = await tempDir();
     const box = sandbox(dir, "TRAMPOLINE_ROOT='pool:rpool'\nTRAMPOLINE_INIT=/sbin/init\nTRAMPOLINE_TRIES=3\n", {
       zpool: `case "$1" in list) exit 1;; import) exit 0;; get) echo rpool/ROOT/be;; esac`,
@@ -123,7 +193,14 @@ describe('the trampoline script, run by a POSIX shell against stand-in commands'
     expect(log).toContain('zfs mount rpool/ROOT/be');
     expect(log).toContain(`mount -F lofs /devices ${a}/devices`);
     expect(log).toContain(`mount -F lofs /proc ${a}/proc`);
-    if (existsSync('/kernel')) expect(log).toContain(`mount -F lofs -o ro /kernel ${a}/kernel`);
+    // The root's own module directories are left as they are.
+    expect(log.filter((l) => / -F lofs .*(kernel)/.test(l))).toEqual([]);
+    // The order the booted system needs: root writable, then /dev/zfs, then the disks, then the pool.
+    const at = (prefix: string) => log.findIndex((l) => l.startsWith(prefix));
+    expect(at('mount -F ufs -o remount,rw,nologging /devices/ramdisk:a /')).toBeGreaterThanOrEqual(0);
+    expect(at('mount -F ufs -o remount')).toBeLessThan(at('devfsadm -i zfs'));
+    expect(at('devfsadm -i zfs')).toBeLessThan(at('devfsadm -c disk'));
+    expect(at('devfsadm -c disk')).toBeLessThan(at('zpool import'));
     expect(log.at(-1)).toBe(`chroot ${a} /sbin/init`);
     expect(console).toMatch(/trampoline: root file system: pool rpool, dataset rpool\/ROOT\/be; starting \/sbin\/init/);
     // A missing mount point in the new root is said, not fatal.

@@ -1,72 +1,77 @@
-import type { CheckContext } from '../context.js';
-import type { Severity } from '../findings.js';
+import type { ScriptHost } from '../../bootpath/commands.js';
 import { TRAMPOLINE_PATH } from '../../overlay/trampoline.js';
+import type { CheckContext } from '../context.js';
+import { kernelBootState, scriptHost } from '../script/boot-state.js';
+import { interpretScript, type ScriptFinding } from '../script/interpret.js';
+import { ScriptState } from '../script/state.js';
 
 // Step handover, for trampoline images: the kernel runs /etc/compose/trampoline as init (a "#!"
-// script, so through intpexec and /sbin/sh), and the script runs the programs below to find the
-// root on a disk, mount it, make the kernel's file systems visible there and start its init.
-// Every program must be in the image with its libraries, every file system module with its
-// dependencies. The disk drivers depend on the machine: the profile's hardware list keeps them.
+// script, so through intpexec and /sbin/sh). The check runs the script through the model of the
+// booted system (src/check/script), command by command, with each command's preconditions from
+// src/bootpath/commands.ts: it must mount the root and exec chroot into it, on the first boot and
+// when the kernel restarts it. The disk drivers depend on the machine: the profile's hardware
+// list keeps them.
 
-interface Need {
-  path: string;
-  severity: Severity;
-  why: string;
-  source: string;
+const MODULE_DIRS = ['/platform/i86pc/kernel', '/kernel', '/usr/kernel'];
+const RESTART = ' (when the kernel runs the trampoline again after the root\'s init exits)';
+
+/**
+ * Follow the trampoline through the boot: from the kernel's state, then again from the state it
+ * handed over in (the kernel restarts process 1's program when the new init exits:
+ * usr/src/uts/common/os/exit.c proc_exit -> restart_init). Both runs must reach "exec chroot".
+ */
+export async function followTrampoline(host: ScriptHost, initial: ScriptState, file = TRAMPOLINE_PATH): Promise<{ findings: ScriptFinding[]; commands: number }> {
+  const step = 'handover';
+  const first = await interpretScript(host, { file, step, cap: 'unusable', initial, args: null });
+  const findings = [...first.findings];
+  const handovers = first.execs.filter((e) => e.command.split('/').pop() === 'chroot');
+  if (handovers.length === 0) {
+    findings.push({ severity: 'unusable', step, file, line: 0, rule: 'trampoline.no-handover', message: `/${file} never reaches "exec chroot <root> <init>" on any path: the root on the disk is never started`, source: 'usr/src/uts/common/os/main.c exec_init; the findings above say which command stops it', fix: 'fix the findings above; the trampoline must mount the root and exec chroot into it' });
+    return { findings, commands: first.commands };
+  }
+  for (const h of handovers) {
+    const root = h.args[0];
+    // The kernel's boot flags reach process 1 (the trampoline) only; the new init gets them through "$@".
+    if (!h.raw.slice(2).some((w) => w === '"$@"')) {
+      findings.push({ severity: 'degraded', step, file: h.file, line: h.line, rule: 'trampoline.boot-flags', message: `/${h.file} line ${h.line}: the hand-over does not pass the kernel's boot flags on ("$@"): -s (single user), -m milestone=... and -v reach the trampoline, not the root's init`, source: 'usr/src/uts/common/os/main.c exec_init (initargs); usr/src/uts/common/krtld/kobj_bootflags.c', fix: 'exec chroot $ROOT $INIT "$@"' });
+    }
+    // Module directories of the root covered by the ramdisk's (pruned) ones.
+    if (root) {
+      for (const d of MODULE_DIRS) {
+        const m = h.state.mounts.get(`${root}${d}`);
+        if (m && m.present !== 'no') findings.push({ severity: 'degraded', step, file: h.file, line: h.line, rule: 'trampoline.covers-modules', message: `/${h.file}: ${root}${d} is covered by a ${m.fstype} mount of the ramdisk's ${m.source ?? d} when the root's init starts: programs there load the ramdisk's (pruned) modules, and svc.startd (sys/portfs) or svc.configd (sys/doorfs, fs/namefs) die of SIGSYS when those were pruned`, source: 'usr/src/uts/common/krtld/kobj.c (module paths are looked up from the calling process\'s root)', fix: 'do not mount over the root\'s module directories; the ramdisk\'s kernel and the root\'s userland must come from the same build' });
+      }
+    }
+  }
+  // The restart: the same script as process 1 again, with every mount still in place.
+  const after = handovers.map((h) => {
+    const s = h.state.clone();
+    s.vars = new Map();
+    s.functions = new Map();
+    s.status = 'yes';
+    return s;
+  });
+  const second = await interpretScript(host, { file, step, cap: 'degraded', initial: after.reduce((a, b) => ScriptState.join(a, b)), args: null, when: RESTART });
+  findings.push(...second.findings);
+  if (!second.execs.some((e) => e.command.split('/').pop() === 'chroot')) {
+    findings.push({ severity: 'degraded', step, file, line: 0, rule: 'trampoline.restart', message: `/${file}${RESTART} never reaches "exec chroot" again: the root is mounted and its pool imported already, so the search fails and the console gets the rescue shell`, source: 'usr/src/uts/common/os/exit.c proc_exit -> restart_init (exec_init of the same initname)', fix: 'when the root is mounted already, exec chroot into it again (the shipped trampoline marks the hand-over in /etc/svc/volatile)' });
+  }
+  return { findings, commands: first.commands + second.commands };
 }
 
-const COMMON: Need[] = [
-  { path: 'usr/sbin/devfsadm', severity: 'unusable', why: 'no /dev/dsk and /dev/rdsk links: no disk can be searched', source: 'usr/src/cmd/devfsadm/devfsadm.c (devfsadm -c disk)' },
-  { path: 'usr/lib/devfsadm/linkmod/SUNW_disk_link.so', severity: 'unusable', why: 'devfsadm makes no /dev/dsk and /dev/rdsk links without its disk link module', source: 'usr/src/cmd/devfsadm/disk_link.c' },
-  { path: 'sbin/mount', severity: 'unusable', why: 'nothing can be mounted: the root is never mounted on /a', source: 'usr/src/cmd/fs.d/mount.c' },
-  { path: 'usr/lib/fs/lofs/mount', severity: 'unusable', why: "mount -F lofs fails: /devices, /dev, /proc and the other kernel mounts are missing in the new root, whose init and services then fail", source: 'usr/src/cmd/fs.d/lofs/mount/mount.c' },
-  { path: 'usr/sbin/chroot', severity: 'unusable', why: 'the hand-over "exec chroot /a <init>" fails and the kernel restarts the trampoline, over and over', source: 'usr/src/cmd/chroot/chroot.c' },
-  { path: 'usr/bin/sed', severity: 'unusable', why: 'the trampoline cannot read the commands\' output', source: 'usr/src/cmd/sed' },
-  { path: 'usr/bin/expr', severity: 'unusable', why: 'the trampoline cannot count its tries', source: 'usr/src/cmd/expr/expr.c' },
-  { path: 'usr/lib/fs/tmpfs/mount', severity: 'degraded', why: 'no writable /tmp for the commands the trampoline runs', source: 'usr/src/cmd/fs.d/tmpfs/mount.c' },
-  { path: 'sbin/autopush', severity: 'degraded', why: 'the rescue shell gets no line discipline (no echo, no CR-NL, no ^C)', source: 'usr/src/cmd/autopush/autopush.c' },
-];
-
-const BY_METHOD: Record<'pool' | 'label', Need[]> = {
-  pool: [
-    { path: 'usr/sbin/zpool', severity: 'unusable', why: 'the pool cannot be imported', source: 'usr/src/cmd/zpool/zpool_main.c (zpool import -N -R)' },
-    { path: 'usr/sbin/zfs', severity: 'unusable', why: 'the root dataset cannot be mounted', source: 'usr/src/cmd/zfs/zfs_main.c (zfs mount)' },
-    { path: 'usr/lib/fs/zfs/mount', severity: 'degraded', why: 'a root dataset with mountpoint=legacy cannot be mounted', source: 'usr/src/cmd/fs.d/zfs/mount (mount -F zfs)' },
-  ],
-  label: [
-    { path: 'usr/sbin/fstyp', severity: 'unusable', why: 'no file system type can be told: no UFS is found', source: 'usr/src/cmd/fstyp/fstyp.c' },
-    { path: 'usr/lib/fs/ufs/fstyp.so.1', severity: 'unusable', why: 'fstyp does not recognise UFS without its ufs module', source: 'usr/src/cmd/fs.d/ufs/fstyp/fstyp.c' },
-    { path: 'usr/sbin/labelit', severity: 'unusable', why: 'no UFS label can be read', source: 'usr/src/cmd/fs.d/labelit.c (runs /usr/lib/fs/ufs/labelit)' },
-    { path: 'usr/lib/fs/ufs/labelit', severity: 'unusable', why: 'labelit -F ufs has nothing to run', source: 'usr/src/cmd/fs.d/ufs/labelit/labelit.c' },
-    { path: 'usr/lib/fs/ufs/fsck', severity: 'degraded', why: 'a root that was not unmounted cleanly is not checked before it is mounted', source: 'usr/src/cmd/fs.d/ufs/fsck' },
-  ],
-};
-
-const MODULES: Record<'pool' | 'label', Array<{ module: string; severity: Severity; why: string }>> = {
-  pool: [{ module: 'drv/zfs', severity: 'unusable', why: 'no ZFS: the pool cannot be imported' }],
-  label: [{ module: 'fs/ufs', severity: 'unusable', why: 'the UFS root cannot be mounted' }],
-};
+/** The hand-over design's limits, said on every trampoline image. */
+const SUPPORTED_ROOTS = 'the chroot hand-over suits a root whose init runs a shell or the pureboot launcher; an SMF root does not come up right: mntfs shows the ramdisk as / and the real root as /a (/etc/mnttab is per zone, not per chroot), so svc:/system/filesystem/usr drops to maintenance, and zfs prefixes the /a altroot to every mountpoint. The root\'s programs load kernel modules from the root\'s own /kernel, so the ramdisk\'s kernel and the root\'s userland must come from the same build';
 
 export async function checkTrampoline(ctx: CheckContext, method: 'pool' | 'label'): Promise<void> {
   const step = 'handover';
-  const fixFor = (path: string): string => `keep /${path} and what it needs (add it to the profile's keep list; the closure's missing files come from the gate packages that deliver them)`;
   // init itself: the script, its interpreter, and the exec module for "#!" files.
   for (const p of await ctx.programProblems(TRAMPOLINE_PATH)) ctx.add('init', 'panic', `${p}: the kernel cannot start its init (boot flag -i /${TRAMPOLINE_PATH}), and halts with "Could not start init"`, 'usr/src/uts/common/os/main.c exec_init; usr/src/uts/common/krtld/kobj_bootflags.c', 'add the "trampoline" overlay to the profile');
-  for (const p of await ctx.programProblems('sbin/sh')) ctx.add('init', 'panic', `${p}: the trampoline is a /sbin/sh script, so the kernel cannot start its init`, 'usr/src/uts/common/exec/intp/intp.c', fixFor('sbin/sh'));
+  for (const p of await ctx.programProblems('sbin/sh')) ctx.add('init', 'panic', `${p}: the trampoline is a /sbin/sh script, so the kernel cannot start its init`, 'usr/src/uts/common/exec/intp/intp.c', 'keep /sbin/sh and what it needs');
   const intp = await ctx.moduleProblem('exec/intpexec');
   if (intp) ctx.add('init', 'panic', `${intp}: the kernel cannot exec "#!" files, and the trampoline, its init, is one ("Could not start init")`, 'usr/src/uts/common/os/exec.c (execswnames, usr/src/uts/common/conf/param.c)', 'keep exec/intpexec (kernel/exec/amd64/intpexec)');
   ctx.checked('init', 3);
-  for (const n of [...COMMON, ...BY_METHOD[method]]) {
-    ctx.checked(step);
-    for (const p of await ctx.programProblems(n.path)) ctx.add(step, n.severity, `${p}: ${n.why}`, n.source, fixFor(n.path));
-  }
-  for (const m of [{ module: 'fs/lofs', severity: 'unusable' as Severity, why: "the kernel's mounts cannot be made visible in the new root" }, ...MODULES[method]]) {
-    ctx.checked(step);
-    const p = await ctx.moduleProblem(m.module);
-    if (p) ctx.add(step, m.severity, `${p}: ${m.why}`, 'usr/src/uts/common/fs/vfs.c (mount loads the file system module by name)', `keep ${m.module}`);
-  }
-  if (method === 'pool') {
-    ctx.checked(step);
-    if (!(await ctx.nameToMajor()).has('zfs')) ctx.add(step, 'unusable', 'etc/name_to_major has no line for zfs: /dev/zfs, which libzfs opens for every zpool and zfs command, cannot exist', 'usr/src/lib/libzfs/common/libzfs_util.c libzfs_init (open ZFS_DEV)', 'give the build the driver actions (--manifests) or --state-from');
-  }
+  const { findings, commands } = await followTrampoline(scriptHost(ctx), await kernelBootState(ctx));
+  for (const f of findings) ctx.addFinding({ severity: f.severity, step: f.step, message: f.message, source: f.source, fix: f.fix, rule: f.rule, at: f.line ? { file: f.file, line: f.line } : undefined });
+  ctx.checked(step, commands);
+  ctx.add(step, 'note', `${method === 'pool' ? 'pool' : 'label'} root: ${SUPPORTED_ROOTS}`, 'usr/src/uts/common/fs/mntfs/mntvnops.c; usr/src/lib/libzfs/common/libzfs_dataset.c zfs_prop_get (altroot); usr/src/cmd/svc/milestone/fs-usr', 'boot an SMF system from its own disk, or keep its data on a pool with the storage key (a ramdisk root, as SmartOS does)');
 }

@@ -1,10 +1,12 @@
 import { BOOT_SYSCALLS } from '../../bootpath/kernel-modules.js';
-import { BOOT_PROGRAMS, fsModule, fsMountPrograms, type BootProgram } from '../../bootpath/programs.js';
+import { BOOT_PROGRAMS, type BootProgram } from '../../bootpath/programs.js';
 import { LAUNCHER_CONF_PATH } from '../../overlay/launcher-config.js';
 import type { CheckContext } from '../context.js';
 import type { Severity, StepId } from '../findings.js';
 import { parseInittab, type InittabEntry } from '../inittab.js';
-import { guardedPaths, simpleCommands, type SimpleCommand } from '../shell-words.js';
+import { simpleCommands, type SimpleCommand } from '../shell-words.js';
+import { kernelBootState, scriptHost } from '../script/boot-state.js';
+import { interpretScript } from '../script/interpret.js';
 
 // Steps init, sysinit, smf and shell: /sbin/init and what it reads, each sysinit entry, the smf
 // entry (the launcher or svc.startd) and every command it runs, and the console shell with the
@@ -140,7 +142,7 @@ export async function checkSmfEntry(ctx: CheckContext): Promise<void> {
   const path = cmd.command.replace(/^\/+/, '');
   const t = ctx.trace(path)!;
   const kind = await ctx.inspector.inspect(t.entry);
-  if (kind.kind === 'script') await checkScript(ctx, path, new Set());
+  if (kind.kind === 'script') await checkScript(ctx, path);
   else if (programInfo(ctx, path)?.path === 'lib/svc/bin/svc.startd') {
     const configd = programInfo(ctx, 'lib/svc/bin/svc.configd')!;
     await checkProgram(ctx, 'smf', configd.path, configd.severity, configd.effect, configd.source);
@@ -149,50 +151,16 @@ export async function checkSmfEntry(ctx: CheckContext): Promise<void> {
   }
 }
 
-/** Every command a launcher-style script (and the files it sources) runs. */
-async function checkScript(ctx: CheckContext, path: string, seen: Set<string>): Promise<void> {
-  if (seen.has(path)) return;
-  seen.add(path);
-  const text = await ctx.text(path);
-  if (text === undefined) return;
-  const guarded = guardedPaths(text);
-  for (const cmd of simpleCommands(text)) {
-    const who = `/${path} line ${cmd.line}`;
-    // Sourced files are part of the script.
-    if (cmd.command === '.' && cmd.args[0]?.startsWith('/')) {
-      const sourced = cmd.args[0].replace(/^\/+/, '');
-      if (ctx.isFile(sourced)) await checkScript(ctx, sourced, seen);
-      else if (!guarded.has(sourced)) ctx.add('smf', 'degraded', `${who} sources ${cmd.args[0]}, which is not in the image`, INIT_C, `keep ${cmd.args[0]}`);
-      continue;
-    }
-    for (const r of cmd.redirects) await checkDevice(ctx, 'smf', r, 'degraded', who, INIT_C);
-    if (!cmd.command.startsWith('/')) continue;
-    const prog = cmd.command.replace(/^\/+/, '');
-    const info = programInfo(ctx, prog);
-    // A program the script tests for first is optional: without it the script goes on, and only
-    // what it was for is lost.
-    const optional = guarded.has(prog);
-    const severity: Severity = optional ? (info && info.severity !== 'note' ? 'degraded' : 'note') : (info?.severity ?? 'degraded');
-    await checkProgram(ctx, 'smf', prog, severity, `${who} runs it${optional ? ' when it is there' : ''}${info ? `: ${info.effect}` : ''}`, info?.source ?? INIT_C);
-    for (const o of info?.opens ?? []) {
-      ctx.checked('smf');
-      if (!o.path.startsWith('dev/') && !ctx.isFile(o.path)) ctx.add('smf', optional ? 'note' : o.severity, `${who} runs /${prog}, which needs /${o.path}: ${o.effect}`, info!.source, `keep /${o.path}`);
-    }
-    // mount -F <type>: the type's mount program and file system module.
-    const f = cmd.args.indexOf('-F');
-    if (f >= 0 && cmd.args[f + 1]) await checkFsType(ctx, cmd.args[f + 1], who, severity);
-    if (prog === 'etc/fs/ufs/mount' || info?.path === 'etc/fs/ufs/mount') await checkFsType(ctx, 'ufs', who, severity, false);
-  }
-}
-
-async function checkFsType(ctx: CheckContext, fstype: string, who: string, severity: Severity, needsHelper = true): Promise<void> {
-  ctx.checked('smf');
-  const helpers = fsMountPrograms(fstype);
-  if (needsHelper && !helpers.some((h) => ctx.isFile(h))) {
-    ctx.add('smf', severity, `${who} mounts a ${fstype} file system, but neither ${helpers.map((h) => `/${h}`).join(' nor ')} is in the image`, 'usr/src/cmd/fs.d/mount.c doexec', `keep /${helpers[0]}`);
-  }
-  const p = await ctx.moduleProblem(fsModule(fstype));
-  if (p) ctx.add('smf', severity, `${who} mounts a ${fstype} file system, but ${p}`, 'usr/src/uts/common/fs/vfs.c vfs_getvfssw', `keep ${fsModule(fstype)}`);
+/**
+ * A script run as the smf entry (the launcher): followed command by command through the model of
+ * the booted system, from the state the kernel leaves (src/check/script). Its setup failing
+ * still leaves the shell loop, so a failed command is at worst degraded; a script that cannot
+ * read its settings, or cannot be parsed, never reaches the shell.
+ */
+async function checkScript(ctx: CheckContext, path: string): Promise<void> {
+  const r = await interpretScript(scriptHost(ctx), { file: path, step: 'smf', cap: 'degraded', initial: await kernelBootState(ctx), args: [] });
+  for (const f of r.findings) ctx.addFinding({ severity: f.severity, step: f.step, message: f.message, source: f.source, fix: f.fix, rule: f.rule, at: { file: f.file, line: f.line } });
+  ctx.checked('smf', r.commands);
 }
 
 export async function checkShell(ctx: CheckContext, launcher: boolean): Promise<void> {
