@@ -657,9 +657,54 @@ export const COMMAND_RULES: readonly CommandRule[] = [
         },
       },
     ],
-    effects: () => [{ status: 'maybe' }],
+    effects(env) {
+      const [sub, ...rest] = env.args;
+      if (sub !== 'update-archive') return [{ status: 'maybe' }];
+      const check = rest.some((a) => a !== null && /^-[a-zA-Z]*C/.test(a));
+      if (!check) return [{ status: 'maybe' }];
+      return bootadmCheck(env);
+    },
+  },
+  {
+    name: 'reboot',
+    programs: ['usr/sbin/reboot', 'sbin/reboot'],
+    severity: 'degraded',
+    effect: 'the system cannot be rebooted',
+    source: 'usr/src/cmd/halt/halt.c',
+    preconditions: [
+      {
+        id: 'reboot.during-boot',
+        severity: 'unusable',
+        source: 'usr/src/cmd/svc/milestone/fs-usr (bootadm update-archive, then reboot, when /etc/svc/volatile/boot_archive_needs_update exists); usr/src/cmd/halt/halt.c',
+        fix: 'find what asks for the reboot (for the boot archive: svc:/system/boot-archive, which the smf overlay makes succeed at once on a ramdisk)',
+        async check(env) {
+          if (env.args.some((a) => a === 'dryrun')) return undefined;
+          return { tri: 'no', why: 'the machine reboots here, while it boots: a ramdisk comes back the same, so it reboots on every boot and never reaches multi-user' };
+        },
+      },
+    ],
+    effects: () => [{ status: 'yes' }],
   },
 ];
+
+const NEEDS_UPDATE = '/etc/svc/volatile/boot_archive_needs_update';
+
+/**
+ * bootadm update-archive -C, as the boot-archive service runs it (usr/src/cmd/boot/bootadm/
+ * bootadm.c update_archive): with a writable root (its lock, /var/run/bootadm.lock, can be
+ * made: bam_lock) on UFS it returns at once. Otherwise it checks the archive; a root mounted
+ * from /devices/ramdisk:a is not "/dev/ramdisk/" to is_ramdisk(), and without
+ * boot/solaris/filestat.ramdisk update_required() creates boot_archive_needs_update, which makes
+ * filesystem/usr update the archive and reboot.
+ */
+async function bootadmCheck(env: CommandEnv): Promise<CommandBranch[]> {
+  const lockWritable = env.writable('/var/run/bootadm.lock') === 'yes' && (await env.stat('/var/run')).exists === 'yes';
+  if (lockWritable) return [{ status: 'yes' }];
+  if ((await env.stat('/boot/solaris/filestat.ramdisk')).exists === 'no') {
+    return [{ status: 'yes', apply: (s) => s.paths.set(NEEDS_UPDATE, { exists: 'yes', kind: 'file' }) }];
+  }
+  return [{ status: 'maybe' }];
+}
 
 /** Failures of the shell's own redirections and "." (not of any one command). */
 export const REDIRECT_RULES = {

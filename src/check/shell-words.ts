@@ -97,10 +97,3 @@ export function simpleCommands(text: string): SimpleCommand[] {
 function pending(line: number): SimpleCommand {
   return { command: '', args: [], redirects: [], line: line + 1 };
 }
-
-/** Paths a script tests before using them (`[ -x /usr/sbin/devfsadm ]`, `test -f ...`): using them is optional. */
-export function guardedPaths(text: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of text.matchAll(/(?:\[|\btest)\s+-[efxrsd]\s+["']?(\/[^\s"'\]]+)/g)) out.add(m[1].replace(/^\/+/, ''));
-  return out;
-}

@@ -35,7 +35,7 @@ const MISC_MODULES = [
   'pci_autoconfig', 'pcie', 'pcihp', 'sata', 'scsi', 'sha1', 'strplumb', 'tem', 'tlimod', 'usba', 'usbser', 'virtio',
 ];
 const OTHER_MODULES = [
-  'kernel/sched/amd64/TS', 'kernel/sched/amd64/TS_DPTBL', 'kernel/sys/amd64/doorfs', 'kernel/sys/amd64/pipe', 'kernel/sys/amd64/inst_sync',
+  'kernel/sched/amd64/TS', 'kernel/sched/amd64/TS_DPTBL', 'kernel/sys/amd64/doorfs', 'kernel/sys/amd64/portfs', 'kernel/sys/amd64/pipe', 'kernel/sys/amd64/inst_sync',
   'kernel/strmod/amd64/ldterm', 'kernel/strmod/amd64/ttcompat', 'kernel/strmod/amd64/ptem', 'kernel/exec/amd64/elfexec', 'kernel/exec/amd64/intpexec',
   'kernel/crypto/amd64/swrand', 'usr/kernel/fs/amd64/fdfs', 'platform/i86pc/kernel/mach/amd64/uppc', 'platform/i86pc/kernel/mach/amd64/pcplusmp',
   'platform/i86pc/kernel/mach/amd64/apix', 'platform/i86pc/kernel/misc/amd64/acpidev', 'platform/i86pc/kernel/dacf/amd64/consconfig_dacf',
@@ -62,7 +62,7 @@ const stateFiles: DemoFile[] = [
   { path: 'etc/path_to_inst', mode: 0o444, text: '#path_to_inst_bootstrap_1\n' },
   { path: 'etc/mach', mode: 0o644, text: 'pcplusmp\napix\nxpv_psm\n' },
   // Part of usr/src/uts/intel/os/name_to_sysnum: the numbers are the gate's, the list is short.
-  { path: 'etc/name_to_sysnum', mode: 0o644, text: 'syscall\t\t0\nexit\t\t1\npsecflags\t2\nread\t\t3\nwrite\t\t4\nopen\t\t5\nclose\t\t6\nexec\t\t11\nchdir\t\t12\ngetpid\t\t20\nmount\t\t21\npipe\t\t42\nioctl\t\t54\nmsgsys\t\t49\nwaitsys\t\t107\ninst_sync\t176\ndoorfs\t\t201\n' },
+  { path: 'etc/name_to_sysnum', mode: 0o644, text: 'syscall\t\t0\nexit\t\t1\npsecflags\t2\nread\t\t3\nwrite\t\t4\nopen\t\t5\nclose\t\t6\nexec\t\t11\nchdir\t\t12\ngetpid\t\t20\nmount\t\t21\npipe\t\t42\nioctl\t\t54\nmsgsys\t\t49\nwaitsys\t\t107\ninst_sync\t176\nportfs\t\t182\ndoorfs\t\t201\n' },
   { path: 'etc/system', mode: 0o644, text: '*\n* /etc/system: kernel tunables (none set in the demo)\n*\n' },
 ];
 

@@ -17,6 +17,8 @@ import type { BootloaderChoice } from '../iso/index.js';
 import type { Reporter } from '../util/progress.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { runBootCheck } from '../check/run-check.js';
+import { loaderFileFindings } from '../check/loader-files.js';
+import { pickPxeLoader } from '../pxe/pxe-tree.js';
 import { fatalSummary, isFatal, type CheckReport } from '../check/findings.js';
 import { composeTree, type ComposedTree } from './compose-tree.js';
 import { BOOT_MEDIA, type Format } from './formats.js';
@@ -104,7 +106,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const composed = await timings.time('stage', () => composeTree({ ...opts, outDir }));
   const { tree } = composed;
   // The boot check runs before anything is written: an image that would not boot is never made.
-  const check = await timings.time('check', () => checkComposed(composed, profile));
+  const check = await timings.time('check', () => checkComposed(composed, profile, { pxe: opts.formats.includes('pxe') ? (opts.bootloader ?? 'auto') : undefined }));
   reportCheck(check, reporter, !!opts.noCheck);
 
   // Every output is written into a staging directory inside -o and published with the others
@@ -237,9 +239,11 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
   return { outputs, notes, boot };
 }
 
-/** The boot check of a composed tree, with the profile's console. */
-export function checkComposed(c: ComposedTree, profile: Profile): Promise<CheckReport> {
+/** The boot check of a composed tree, with the profile's console (and, for a PXE tree, the files its loader fetches). */
+export async function checkComposed(c: ComposedTree, profile: Profile, media: { pxe?: BootloaderChoice } = {}): Promise<CheckReport> {
+  const mediaFindings = media.pxe !== undefined && pickPxeLoader(c.tree, media.pxe).loader === 'loader' ? await loaderFileFindings(c.tree) : [];
   return runBootCheck(c.tree, {
+    mediaFindings,
     target: `the ${profile.name} image`,
     console: profile.boot.console,
     profile: profile.name,

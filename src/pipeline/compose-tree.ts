@@ -21,6 +21,7 @@ import { applyManifestMetadata, type MetadataResult } from '../manifest/metadata
 import { generateStateFiles, type StateResult } from '../state/generate.js';
 import { writeStateFiles } from '../state/write.js';
 import { addDevLinks } from '../devlinks/add-dev-links.js';
+import { STORAGE_CONF_PATH, STORAGE_KEEP, STORAGE_PATH, storageConfig } from '../overlay/storage.js';
 import { TRAMPOLINE_CONF_PATH, TRAMPOLINE_PATH, TRAMPOLINE_ROOT_DIR, trampolineConfig } from '../overlay/trampoline.js';
 import { BOOTENV_PATH, withSerialSpeed } from '../overlay/bootenv.js';
 import { readStagedText } from '../state/read-staged.js';
@@ -138,6 +139,22 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     for (const p of await composeSmfImage(tree, profile, { ...smf, testMode: opts.testMode, mtime, reporter })) placed.add(p);
   }
 
+  if (profile.storage) {
+    if (!tree.get(STORAGE_PATH)) throw new InputError(`profile ${profile.name} sets storage but no overlay provides /${STORAGE_PATH}; the "storage" overlay ships it`);
+    tree.get(STORAGE_PATH)!.mode = 0o555;
+    placed.add(STORAGE_PATH);
+    placed.add(putGeneratedFile(tree, STORAGE_CONF_PATH, storageConfig(profile.storage), 'storage.conf', mtime));
+    // The datasets mount on directories of the ramdisk: they must be there before the root is writable.
+    for (const m of profile.storage.mounts) {
+      const parts = m.dir.slice(1).split('/');
+      for (let i = 1; i <= parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        if (tree.get(dir)?.type !== 'dir') tree.put({ path: dir, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime });
+        placed.add(dir);
+      }
+    }
+  }
+
   let copies: StateCopy[] = [];
   if (opts.stateFrom) {
     copies = copyStateFrom(tree, opts.stateFrom, mtime);
@@ -147,7 +164,8 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   if (profile.prune === 'closure') {
     // The deny-list applies first; include globs count as closure roots like keep entries.
     const denied = pruneByGlobs(tree, [], profile.exclude, placed);
-    const c = await pruneByClosure(tree, { keep: [...profile.keep, ...profile.include], hardware: profile.hardware, protect: placed });
+    const storageKeep = profile.storage ? STORAGE_KEEP.filter((p) => tree.has(p.startsWith('drv/') ? `kernel/drv/amd64/${p.slice(4)}` : p)) : [];
+    const c = await pruneByClosure(tree, { keep: [...profile.keep, ...profile.include, ...storageKeep], hardware: profile.hardware, protect: placed });
     const err = closureError(c, profile.name);
     if (err) throw err;
     for (const n of closureNotes(c, !!opts.reportUnused)) reporter.note(n);

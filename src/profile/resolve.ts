@@ -85,6 +85,7 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     if (d.trampoline?.root !== undefined) p.trampoline.root = d.trampoline.root;
     if (d.trampoline?.init !== undefined) p.trampoline.init = d.trampoline.init;
     if (d.trampoline?.tries !== undefined) p.trampoline.tries = d.trampoline.tries;
+    if (d.storage) p.storage = storageOf(d.storage, file);
     if (d.ramdisk) {
       if (d.ramdisk.size !== undefined) {
         p.ramdisk.size = d.ramdisk.size === 'auto' ? 'auto' : parseSize(d.ramdisk.size);
@@ -98,7 +99,26 @@ export function mergeChain(chain: LoadedProfileFile[]): Profile {
     }
   }
   if (!p.init.banner) p.init.banner = `illumos-compose: ${name}`;
+  if (p.storage && p.init.mode === 'trampoline') {
+    throw new ProfileError(`${top.file}: key "storage": a trampoline hands its root over to a disk, so it has no ramdisk to keep data beside; use storage with init.mode launcher or smf`);
+  }
+  // The storage script, and for SMF the service that runs it.
+  if (p.storage) for (const o of p.init.mode === 'smf' ? ['storage', 'storage-smf'] : ['storage']) if (!p.overlays.includes(resolve(OVERLAYS_DIR, o))) p.overlays.push(resolve(OVERLAYS_DIR, o));
   return p;
+}
+
+/** The storage key: datasets of the pool, directories parents first (so /var mounts before /var/x). */
+function storageOf(d: { pool: string; mounts: Record<string, string> }, file: string): NonNullable<Profile['storage']> {
+  const mounts = Object.entries(d.mounts).map(([dir, dataset]) => ({ dir, dataset }));
+  if (mounts.length === 0) throw new ProfileError(`${file}: key "storage.mounts": name at least one directory and its dataset, such as { /var: ${d.pool}/var }`);
+  for (const m of mounts) {
+    if (m.dataset !== d.pool && !m.dataset.startsWith(`${d.pool}/`)) throw new ProfileError(`${file}: key "storage.mounts.${m.dir}": ${m.dataset} is not a dataset of the pool ${d.pool}; name it ${d.pool}/...`);
+    if (m.dir === '/' || ['/dev', '/devices', '/proc', '/system', '/etc', '/usr', '/kernel', '/platform', '/lib', '/sbin', '/tmp'].some((x) => m.dir === x || m.dir.startsWith(`${x}/`))) {
+      throw new ProfileError(`${file}: key "storage.mounts.${m.dir}": the system needs ${m.dir} from the ramdisk at boot; keep data in directories such as /var, /opt or /export`);
+    }
+  }
+  mounts.sort((a, b) => a.dir.split('/').length - b.dir.split('/').length || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  return { pool: d.pool, mounts };
 }
 
 /** Load, validate and resolve a profile by name or path. */

@@ -70,6 +70,14 @@ export const profileFileSchema = z.strictObject({
       tries: z.number().int().min(1).max(600).optional(),
     })
     .optional(),
+  // A ramdisk root with its data on a ZFS pool (as SmartOS keeps /var and /opt on "zones"): the
+  // pool is imported at boot and each dataset mounted on its directory.
+  storage: z
+    .strictObject({
+      pool: z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, 'a ZFS pool name such as zones'),
+      mounts: z.record(z.string().regex(/^\/[^\s=]*[^\s=/]$/, 'an absolute directory such as /var'), z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/-]*[^/]$/, 'a dataset of the pool such as zones/var')),
+    })
+    .optional(),
 });
 
 export type ProfileFile = z.infer<typeof profileFileSchema>;
@@ -102,4 +110,6 @@ export interface Profile {
   iso: { volumeId: string; bootloader: 'auto' | 'loader' | 'grub-legacy' | 'grub2' };
   /** How an init.mode smf image is set up: profile links, site.xml, identity. */
   smf: SmfSettings;
+  /** Data on a ZFS pool, mounted on the ramdisk's directories at boot (launcher and smf images). */
+  storage?: { pool: string; mounts: Array<{ dir: string; dataset: string }> };
 }

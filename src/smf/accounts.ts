@@ -39,8 +39,31 @@ export async function setRootPassword(tree: StagedTree, o: RootAccessOptions): P
       throw new InputError(`the image's /${SHADOW_PATH} gives root an empty password (as illumos-gate ships it), so anyone at the console would be root; pass --root-password-hash '<hash>' (e.g. from "openssl passwd -6"), or --allow-empty-root-password for a throwaway test image`);
     }
     o.reporter.warn('ROOT HAS NO PASSWORD in this image (--allow-empty-root-password): anyone at the console or on the serial line is root. Do not use it outside a test machine.');
+    // The gate's /etc/default/login says PASSREQ=YES: login then refuses an empty password
+    // (usr/src/cmd/login/login.c: PAM_DISALLOW_NULL_AUTHTOK; pam_authtok_get asks "Password:"
+    // and fails), so root could not log in at all. The test image this flag is for lets it in.
+    const login = await readStagedText(tree, LOGIN_DEFAULTS_PATH);
+    if (login !== undefined && passreq(login) !== 'NO') {
+      const e = tree.resolve(LOGIN_DEFAULTS_PATH);
+      return [replaceFile(tree, LOGIN_DEFAULTS_PATH, withPassreqNo(login), 'default/login', o.mtime, { mode: e?.mode ?? 0o444, uid: e?.uid ?? 0, gid: e?.gid ?? sys })];
+    }
   }
   return [];
+}
+
+export const LOGIN_DEFAULTS_PATH = 'etc/default/login';
+
+/** The PASSREQ value /etc/default/login sets (upper case), or undefined. */
+export function passreq(text: string): string | undefined {
+  const m = /^PASSREQ=(\S*)/m.exec(text);
+  return m ? m[1].toUpperCase() : undefined;
+}
+
+/** /etc/default/login with PASSREQ=NO in place of its PASSREQ line (or added). */
+export function withPassreqNo(text: string): string {
+  const note = '# illumos-compose --allow-empty-root-password: root has no password, and login must let it in.';
+  if (/^PASSREQ=/m.test(text)) return text.replace(/^PASSREQ=.*$/m, `${note}\nPASSREQ=NO`);
+  return `${text.replace(/\n?$/, '\n')}${note}\nPASSREQ=NO\n`;
 }
 
 /** Install root's authorized_keys (and let sshd accept it); returns the paths written. */

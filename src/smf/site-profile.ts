@@ -14,9 +14,12 @@ export const CONSOLE_LOGIN_FMRI = 'svc:/system/console-login:default';
 /**
  * Instances that have nothing to do on a ramdisk root, disabled unless the profile enables them.
  * Deliberately not here: system/boot-archive, because system/filesystem/usr has a require_all
- * dependency on it (disabled, it would hold / read-only and stop the boot) and bootadm already
- * skips a root on /devices/ramdisk; system/manifest-import, which must import the manifests on
- * the first boot.
+ * dependency on it (usr/src/cmd/svc/milestone/usr-fs.xml: disabled, it would hold / read-only and
+ * stop the boot). bootadm does not skip a root on /devices/ramdisk:a (its is_ramdisk() looks for
+ * /dev/ramdisk/), so the gate's method would ask filesystem/usr to update the archive and reboot
+ * on every boot: the smf overlay replaces the method with one that succeeds at once
+ * (overlays/smf/lib/svc/method/boot-archive). Nor system/manifest-import, which must import the
+ * manifests on the first boot.
  */
 export const RAMDISK_DISABLED: ReadonlyArray<{ fmri: string; why: string }> = [
   { fmri: 'svc:/system/boot-archive-update:default', why: 'rebuilds the boot archive on disk after a reconfiguration boot; a ramdisk has none to rebuild' },

@@ -70,6 +70,8 @@ export const capSeverity = (s: Severity, cap: Severity): Severity => (RANK[s] > 
 
 const LOOP_PASSES = 2;
 const SCRIPT_ENDING = new Set(['script.syntax', 'source.missing']);
+/** A "#!" line naming a Bourne-family shell: a script the check can follow. */
+const SHELL_SCRIPT = /^#!\s*\/(?:sbin\/sh|bin\/sh|usr\/bin\/(?:i86\/)?(?:sh|ksh|ksh93|bash))\b/;
 /** Different states followed apart per way of going on, before they are joined. */
 const PATHS_KEPT = 4;
 const MAX_CALL_DEPTH = 12;
@@ -686,6 +688,8 @@ class Interpreter {
       }
     }
     if (!rule) {
+      const child = this.inImage(s, path) ? await this.childScript(path, args, s, open) : undefined;
+      if (child) return child;
       const n = s.clone();
       n.status = 'maybe';
       return [{ s: n, flow: 'next' }];
@@ -717,6 +721,40 @@ class Interpreter {
         return { s: n, flow: 'next' as Flow };
       }),
     );
+  }
+
+  /**
+   * A shell script the image runs as a program (an SMF method, /etc/compose/storage): followed as
+   * a child process. Its variables and functions are its own (PATH is inherited); what it does to
+   * the system stays, and its exit status is the command's.
+   */
+  private async childScript(path: string, args: Value[], s: ScriptState, open: boolean): Promise<Out[] | undefined> {
+    if (this.depth >= MAX_CALL_DEPTH || this.sourcing.has(path)) return undefined;
+    const text = await this.host.readText(path.slice(1));
+    if (text === undefined || !SHELL_SCRIPT.test(text)) return undefined;
+    const c = s.clone();
+    c.vars = new Map([...s.vars].filter(([k]) => k === 'PATH'));
+    c.functions = new Map();
+    c.positional = open ? null : args;
+    this.depth++;
+    this.sourcing.add(path);
+    try {
+      const outs = await this.runText(text, path.slice(1), c);
+      return this.merge(
+        outs.map((o) => {
+          const n = o.s.clone();
+          n.vars = new Map(s.vars);
+          n.functions = new Map(s.functions);
+          n.positional = s.positional ? [...s.positional] : null;
+          // A child that exec'd another program ends as that program does.
+          if (o.flow === 'exec') n.status = 'maybe';
+          return { s: n, flow: 'next' as Flow };
+        }),
+      );
+    } finally {
+      this.depth--;
+      this.sourcing.delete(path);
+    }
   }
 
   private inImage(s: ScriptState, path: string): boolean {

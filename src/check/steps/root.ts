@@ -31,7 +31,7 @@ const MOUNT_DIRS: ReadonlyArray<{ path: string; severity: 'panic' | 'unusable' |
   { path: 'dev', severity: 'panic', effect: 'panic "Cannot find /dev"', source: 'usr/src/uts/common/fs/vfs.c vfs_mountdev1' },
   { path: 'etc/svc/volatile', severity: 'unusable', effect: 'no tmpfs on /etc/svc/volatile: init cannot create init.state on the read-only root and runs neither the sysinit entries nor the smf entry', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot; usr/src/cmd/init/init.c st_init' },
   { path: 'proc', severity: 'degraded', effect: 'no /proc: ps, pgrep and truss fail', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot' },
-  { path: 'system/contract', severity: 'degraded', effect: 'no contract file system: init cannot make the smf entry\'s process contract ("Absent svc.startd entry or bad contract template")', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot; usr/src/cmd/init/init.c' },
+  { path: 'system/contract', severity: 'degraded', effect: 'no contract file system: init cannot make svc.startd\'s contract template, runs the smf entry as a sysinit entry and waits for it in boot_init, then prints "Absent svc.startd entry or bad contract template" and enters maintenance', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot; usr/src/cmd/init/init.c' },
   { path: 'system/object', severity: 'note', effect: 'no /system/object for mdb and DTrace', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot' },
   { path: 'system/boot', severity: 'note', effect: 'no /system/boot', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot' },
 ];

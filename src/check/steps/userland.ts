@@ -7,6 +7,7 @@ import { parseInittab, type InittabEntry } from '../inittab.js';
 import { simpleCommands, type SimpleCommand } from '../shell-words.js';
 import { kernelBootState, scriptHost } from '../script/boot-state.js';
 import { interpretScript } from '../script/interpret.js';
+import { checkSmfMethods } from './smf-methods.js';
 
 // Steps init, sysinit, smf and shell: /sbin/init and what it reads, each sysinit entry, the smf
 // entry (the launcher or svc.startd) and every command it runs, and the console shell with the
@@ -148,6 +149,7 @@ export async function checkSmfEntry(ctx: CheckContext): Promise<void> {
     await checkProgram(ctx, 'smf', configd.path, configd.severity, configd.effect, configd.source);
     ctx.checked('smf');
     if (!ctx.isFile('etc/svc/repository.db')) ctx.add('smf', 'unusable', '/etc/svc/repository.db is not in the image: svc.configd has no repository', 'usr/src/cmd/svc/configd', 'use the smf profile, which seeds it from lib/svc/seed/global.db, or --repository');
+    await checkSmfMethods(ctx);
   }
 }
 
