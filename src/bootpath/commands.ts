@@ -262,8 +262,19 @@ export const COMMAND_RULES: readonly CommandRule[] = [
         ];
       }
       if (sub === 'export') {
-        const name = getopt(rest, '').operands.at(-1);
-        return [{ status: 'yes', apply: (s) => name && s.pools.set(name, { imported: 'no' }) }, { status: 'no' }];
+        const name = getopt(rest, 'f').operands.at(-1);
+        if (!name) return [{ status: 'maybe' }];
+        // Export unmounts the pool's datasets: one with file systems mounted on top of it (the
+        // lofs views a hand-over made) is busy, and the export fails.
+        const altroot = env.state.pools.get(name)?.altroot;
+        const covered = altroot !== undefined && [...env.state.mounts].some(([mp, m]) => mp.startsWith(`${altroot}/`) && m.present === 'yes');
+        if (covered) return [{ status: 'no' }];
+        const unmount = (s: ScriptState) => {
+          s.pools.set(name, { imported: 'no' });
+          for (const k of [...s.datasets.keys()]) if (k === name || k.startsWith(`${name}/`)) s.datasets.set(k, 'no');
+          if (altroot !== undefined) s.mounts.delete(altroot);
+        };
+        return [{ status: 'yes', apply: unmount }, { status: 'no' }];
       }
       return [{ status: 'maybe' }];
     },

@@ -31,7 +31,7 @@ beforeAll(async () => {
 const report = (stdout: string): CheckReport => JSON.parse(stdout) as CheckReport;
 
 describe('the boot check of images made from the gate manifests', () => {
-  for (const profile of ['pureboot', 'minimal']) {
+  for (const profile of ['pureboot', 'minimal', 'trampoline']) {
     it(`${profile}: boots to a shell, step by step`, async () => {
       const r = await runCli(['check', '-p', profile, '--json', '--quiet', gate.proto]);
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
@@ -54,6 +54,44 @@ describe('the boot check of images made from the gate manifests', () => {
     const m = JSON.parse(d.stdout).manifests.macros;
     expect(m.defined).toEqual({ PYTHON_VERSION: '2.6' });
     expect(m.inferred.some((i: { name: string }) => i.name === 'PYTHON_VERSION')).toBe(false);
+  });
+
+  it('the minimal image keeps etc/dev and the trampoline image /a; taken away, with the root left read-only, the check names devfsadm at its line', async () => {
+    const dir = await tempDir();
+    const out = await tempDir();
+    for (const profile of ['minimal', 'trampoline']) {
+      expect((await runCli(['-p', profile, '--format', 'tar', '-o', out, '--quiet', gate.proto])).exitCode).toBe(0);
+      const list = (await execa('tar', ['-tf', join(out, `${profile}.tar`)])).stdout.split('\n');
+      expect(list, profile).toContain(profile === 'minimal' ? 'etc/dev/' : 'a/');
+    }
+    // The launcher's remount program and etc/dev gone: devfsadm runs on the read-only root.
+    writeFileSync(join(dir, 'no-dev.yaml'), 'extends: pureboot\nexclude:\n  - etc/dev\n  - etc/fs/ufs/mount\n');
+    const r = await runCli(['check', '-p', join(dir, 'no-dev.yaml'), '--json', '--quiet', gate.proto]);
+    const rep = report(r.stdout);
+    const launcher = readFileSync(join(import.meta.dirname, '../../overlays/pureboot/etc/compose/launcher'), 'utf8').split('\n');
+    const line = launcher.findIndex((l) => l.includes('/usr/sbin/devfsadm > /dev/null')) + 1;
+    const named = rep.findings.filter((f) => f.at?.file === 'etc/compose/launcher' && f.at.line === line).map((f) => [f.rule, f.severity]);
+    expect(named).toEqual([
+      ['devfsadm.writable-root', 'degraded'],
+      ['devfsadm.etc-dev', 'degraded'],
+    ]);
+    expect(rep.findings.find((f) => f.rule === 'devfsadm.etc-dev')?.source).toMatch(/usr\/src\/cmd\/devfsadm\/devfsadm\.c/);
+  });
+
+  it('storage on a pool: clean for pureboot and minimal; without the zfs link module the check names /dev/zfs at the storage script\'s zpool line', async () => {
+    const dir = await tempDir();
+    for (const base of ['pureboot', 'minimal']) {
+      writeFileSync(join(dir, `${base}-data.yaml`), `extends: ${base}\nstorage:\n  pool: zones\n  mounts: { /var: zones/var, /opt: zones/opt }\n`);
+      const r = await runCli(['check', '-p', join(dir, `${base}-data.yaml`), '--json', '--quiet', gate.proto]);
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(report(r.stdout).findings.filter((f) => f.severity !== 'note'), base).toEqual([]);
+    }
+    writeFileSync(join(dir, 'no-link.yaml'), 'extends: pureboot\nstorage:\n  pool: zones\n  mounts: { /var: zones/var }\nexclude:\n  - usr/lib/devfsadm/linkmod/SUNW_zfs_link.so\n');
+    const bad = report((await runCli(['check', '-p', join(dir, 'no-link.yaml'), '--json', '--quiet', gate.proto])).stdout);
+    expect(bad.findings.filter((f) => f.rule === 'zpool.dev-zfs').map((f) => [f.severity, f.at?.file])).toEqual([
+      ['degraded', 'etc/compose/storage'],
+      ['degraded', 'etc/compose/storage'],
+    ]);
   });
 
   describe('names each critical piece taken away', () => {

@@ -154,7 +154,17 @@ class Interpreter {
     }
     const res: Out[] = [];
     for (const g of groups.values()) {
-      const parts = [...g.values()];
+      let parts = [...g.values()];
+      // Too many: first let paths that agree on the shell's variables meet (they differ in what
+      // they found on the way, such as which mount points a loop saw), then all of them.
+      if (parts.length > PATHS_KEPT) {
+        const byVars = new Map<string, Out[]>();
+        for (const o of parts.flat()) {
+          const k = o.s.varsSignature();
+          byVars.set(k, [...(byVars.get(k) ?? []), o]);
+        }
+        parts = [...byVars.values()];
+      }
       if (parts.length > PATHS_KEPT) res.push({ flow: parts[0][0].flow, s: this.joinAll(parts.flat().map((o) => o.s)) });
       else for (const p of parts) res.push({ flow: p[0].flow, s: this.joinAll(p.map((o) => o.s)) });
     }

@@ -110,6 +110,11 @@ export class ScriptState {
     return [m(this.vars), JSON.stringify(this.positional), m(this.mounts), m(this.paths), m(this.devLinks), m(this.pools), m(this.datasets)].join('|');
   }
 
+  /** The shell's own state: what decides which way the script goes next. */
+  varsSignature(): string {
+    return JSON.stringify([[...this.vars].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), this.positional]);
+  }
+
   /** The mount a path lies on: the deepest mount point above it (or the path itself). */
   mountOf(path: string): { point: string; mount: Mount } | undefined {
     let p = path;

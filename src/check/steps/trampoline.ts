@@ -13,6 +13,8 @@ import { ScriptState } from '../script/state.js';
 // list keeps them.
 
 const MODULE_DIRS = ['/platform/i86pc/kernel', '/kernel', '/usr/kernel'];
+/** What a restarted trampoline that does not know it was restarted trips over. */
+const BUSY_RULES = new Set(['zfs.mount-busy', 'mount.point-busy']);
 const RESTART = ' (when the kernel runs the trampoline again after the root\'s init exits)';
 
 /**
@@ -43,20 +45,34 @@ export async function followTrampoline(host: ScriptHost, initial: ScriptState, f
       }
     }
   }
-  // The restart: the same script as process 1 again, with every mount still in place.
-  const after = handovers.map((h) => {
+  // The restart: the same script as process 1 again, with every mount still in place, from each
+  // way the first run handed over (up to four; they differ in what was mounted how).
+  const starts = new Map<string, ScriptState>();
+  for (const h of handovers) {
     const s = h.state.clone();
     s.vars = new Map();
     s.functions = new Map();
     s.status = 'yes';
-    return s;
-  });
-  const second = await interpretScript(host, { file, step, cap: 'degraded', initial: after.reduce((a, b) => ScriptState.join(a, b)), args: null, when: RESTART });
-  findings.push(...second.findings);
-  if (!second.execs.some((e) => e.command.split('/').pop() === 'chroot')) {
-    findings.push({ severity: 'degraded', step, file, line: 0, rule: 'trampoline.restart', message: `/${file}${RESTART} never reaches "exec chroot" again: the root is mounted and its pool imported already, so the search fails and the console gets the rescue shell`, source: 'usr/src/uts/common/os/exit.c proc_exit -> restart_init (exec_init of the same initname)', fix: 'when the root is mounted already, exec chroot into it again (the shipped trampoline marks the hand-over in /etc/svc/volatile)' });
+    starts.set(s.signature(), s);
   }
-  return { findings, commands: first.commands + second.commands };
+  let commands = first.commands;
+  let stuck: string | undefined;
+  for (const start of [...starts.values()].slice(0, 4)) {
+    const again = await interpretScript(host, { file, step, cap: 'degraded', initial: start, args: null, when: RESTART });
+    findings.push(...again.findings);
+    commands += again.commands;
+    // Trying to mount or import again what is mounted already is the search failing: whether
+    // a path past that still reaches a hand-over depends on what the disk holds, not on the script.
+    const busy = again.findings.find((f) => BUSY_RULES.has(f.rule));
+    if (busy) stuck ??= `it mounts again what is mounted already (line ${busy.line}) and fails`;
+    else if (!again.execs.some((e) => e.command.split('/').pop() === 'chroot')) stuck ??= 'it never reaches "exec chroot" again';
+  }
+  if (stuck) {
+    findings.push({ severity: 'degraded', step, file, line: 0, rule: 'trampoline.restart', message: `/${file}${RESTART}: ${stuck}: the root is mounted and its pool imported already, so the search fails and the console gets the rescue shell`, source: 'usr/src/uts/common/os/exit.c proc_exit -> restart_init (exec_init of the same initname)', fix: 'when the root is mounted already, exec chroot into it again (the shipped trampoline marks the hand-over in /etc/svc/volatile)' });
+  }
+  // One finding per fact: several paths may reach the same hand-over.
+  const unique = findings.filter((f, i) => findings.findIndex((g) => g.rule === f.rule && g.message === f.message) === i);
+  return { findings: unique, commands };
 }
 
 /** The hand-over design's limits, said on every trampoline image. */
