@@ -112,6 +112,7 @@ function storageOf(d: { pool: string; mounts: Record<string, string> }, file: st
   const mounts = Object.entries(d.mounts).map(([dir, dataset]) => ({ dir, dataset }));
   if (mounts.length === 0) throw new ProfileError(`${file}: key "storage.mounts": name at least one directory and its dataset, such as { /var: ${d.pool}/var }`);
   for (const m of mounts) {
+    if (!/^\/[^\s=]*[^\s=/]$/.test(m.dir)) throw new ProfileError(`${file}: key "storage.mounts.${m.dir}": not an absolute directory; name one such as /var`);
     if (m.dataset !== d.pool && !m.dataset.startsWith(`${d.pool}/`)) throw new ProfileError(`${file}: key "storage.mounts.${m.dir}": ${m.dataset} is not a dataset of the pool ${d.pool}; name it ${d.pool}/...`);
     if (m.dir === '/' || ['/dev', '/devices', '/proc', '/system', '/etc', '/usr', '/kernel', '/platform', '/lib', '/sbin', '/tmp'].some((x) => m.dir === x || m.dir.startsWith(`${x}/`))) {
       throw new ProfileError(`${file}: key "storage.mounts.${m.dir}": the system needs ${m.dir} from the ramdisk at boot; keep data in directories such as /var, /opt or /export`);

@@ -75,7 +75,7 @@ export const profileFileSchema = z.strictObject({
   storage: z
     .strictObject({
       pool: z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, 'a ZFS pool name such as zones'),
-      mounts: z.record(z.string().regex(/^\/[^\s=]*[^\s=/]$/, 'an absolute directory such as /var'), z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/-]*[^/]$/, 'a dataset of the pool such as zones/var')),
+      mounts: z.record(z.string(), z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/-]*[^/]$/, 'a dataset of the pool such as zones/var')),
     })
     .optional(),
 });

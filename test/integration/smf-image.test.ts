@@ -64,6 +64,10 @@ async function expectSmfImage(view: ImageView, o: { profile: string; nodename: s
   }
   const site = (await view.text('etc/svc/profile/site.xml')) ?? '';
   expect(site).toContain("<service_bundle type='profile' name='site'>");
+  // svc:/system/boot-archive stays enabled (filesystem/usr requires it), with compose's method:
+  // on a ramdisk the gate's would have filesystem/usr reboot on every boot.
+  expect(site).not.toMatch(/name='system\/boot-archive'/);
+  expect(await view.text('lib/svc/method/boot-archive')).toMatch(/^#!\/sbin\/sh\n#\n# illumos-compose: the start method of svc:\/system\/boot-archive on a ramdisk root/);
   expect(site).toMatch(/<service name='system\/boot-archive-update' version='1' type='service'>\n.*\n\s+<instance name='default' enabled='false'\/>/);
   const vfstab = ((await view.text('etc/vfstab')) ?? '').split('\n').filter((l) => l && !l.startsWith('#'));
   expect(vfstab[0].split(/\s+/)).toEqual(['/devices/ramdisk:a', '-', '/', 'ufs', '-', 'no', 'rw,nologging']);
@@ -169,11 +173,20 @@ describe('an SMF image from the demo workspace', () => {
     const gateShadow = withShadow('root::6445::::::\ndaemon:NP:6445::::::\n');
     await expect(compose({ edit: gateShadow })).rejects.toThrow(/gives root an empty password .* pass --root-password-hash '<hash>' .* or --allow-empty-root-password/);
     const warnings: string[] = [];
-    const { tree } = await compose({ edit: gateShadow, allowEmptyRootPassword: true, reporter: { ...silentReporter, warn: (m) => warnings.push(m) } });
+    // The gate's login.dfl: PASSREQ=YES would refuse root's empty password at the console.
+    const gateLogin = (t: StagedTree) => {
+      gateShadow(t);
+      putGeneratedFile(t, 'etc/default/login', '# login defaults\nCONSOLE=/dev/console\nPASSREQ=YES\nSYSLOG=YES\n', 'test', 0, 0o444);
+    };
+    const { tree } = await compose({ edit: gateLogin, allowEmptyRootPassword: true, reporter: { ...silentReporter, warn: (m) => warnings.push(m) } });
     expect(warnings.join('\n')).toMatch(/ROOT HAS NO PASSWORD/);
     expect(rootField(await readStagedText(tree, 'etc/shadow'))).toBe('');
-    const set = await compose({ edit: gateShadow, rootPasswordHash: 'NP' });
+    expect(await readStagedText(tree, 'etc/default/login')).toBe('# login defaults\nCONSOLE=/dev/console\n# illumos-compose --allow-empty-root-password: root has no password, and login must let it in.\nPASSREQ=NO\nSYSLOG=YES\n');
+    expect(tree.get('etc/default/login')?.mode).toBe(0o444);
+    const set = await compose({ edit: gateLogin, rootPasswordHash: 'NP' });
     expect(rootField(await readStagedText(set.tree, 'etc/shadow'))).toBe('NP');
+    // With a password set, the gate's PASSREQ=YES stays.
+    expect(await readStagedText(set.tree, 'etc/default/login')).toMatch(/^PASSREQ=YES$/m);
   });
 
   it('checks the options before any work', () => {

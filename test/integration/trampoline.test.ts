@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { makeDemoProto, runCli, tempDir } from '../support/cli.js';
 import { CLI, PROJECT } from '../support/paths.js';
+import { SYSTEM_RULES } from '../support/stand-ins.js';
 
 // The trampoline profile: its image passes the boot check, carries the script and its settings,
 // and every boot loader tells the kernel to run it as init. The script itself cannot run here (no
@@ -70,26 +71,6 @@ describe('the trampoline image', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/trampoline\.root.*label:<UFS label of at most 6 characters/);
   });
-});
-
-/**
- * The booted system's rules the stand-ins enforce before doing what a test tells them, as the
- * illumos commands would (the same preconditions compose check applies, src/bootpath/commands.ts):
- * the root is read-only until "mount -o remount,rw ... /"; devfsadm takes its lock in /etc/dev on
- * the root (so needs both), and makes /dev/zfs only for -i zfs or no class, /dev/dsk for -c disk;
- * zpool and zfs need /dev/zfs, zpool import the /dev/dsk links; a mounted root is busy.
- */
-const SYSTEM_RULES = (sys: string): Record<string, string> => ({
-  mount: `for last; do :; done
-case "$*" in *remount*) [ "$last" = / ] && touch ${sys}/rw; exit 0;; esac
-[ -e ${sys}/root-mounted ] && [ "$last" = "$(cat ${sys}/root-dir)" ] && { echo "mount: $last is busy" >&2; exit 33; }`,
-  devfsadm: `[ -e ${sys}/rw ] && [ -d ${sys}/etc-dev ] || { echo "devfsadm: open failed for /etc/dev/.devfsadm_dev.lock: Read-only file system" >&2; exit 1; }
-case " $* " in *" -i zfs "*|"  ") touch ${sys}/dev-zfs;; esac
-case " $* " in *" -c disk "*|"  ") touch ${sys}/dev-dsk;; esac`,
-  zpool: `[ -e ${sys}/dev-zfs ] || { echo "internal error: failed to initialize ZFS library" >&2; exit 1; }
-[ "$1" = import ] && ! [ -e ${sys}/dev-dsk ] && { echo "no pools available to import" >&2; exit 1; }`,
-  zfs: `[ -e ${sys}/dev-zfs ] || { echo "internal error: failed to initialize ZFS library" >&2; exit 1; }
-[ "$1" = mount ] && [ -e ${sys}/root-mounted ] && { echo "cannot mount: filesystem already mounted" >&2; exit 1; }`,
 });
 
 /** A sandbox for the script: stand-in commands on PATH that log their arguments and enforce the system's rules. */
