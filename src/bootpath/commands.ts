@@ -23,6 +23,8 @@ export interface ScriptHost {
   readText(path: string): Promise<string | undefined>;
   /** The boot-program table's entry for a program (programs.ts): how bad it is when it cannot run. */
   programInfo?(path: string): BootProgram | undefined;
+  /** A regular file's size and, for an ELF object, its class (32 or 64). */
+  fileInfo?(path: string): Promise<{ size: number; elfClass?: number } | undefined>;
 }
 
 export interface CommandEnv {
@@ -660,11 +662,15 @@ export const COMMAND_RULES: readonly CommandRule[] = [
       {
         id: 'bootadm.unix',
         severity: 'degraded',
-        source: 'usr/src/cmd/boot/bootadm/bootadm_upgrade.c get_boot_cap (unix must be an ELF object of at least 8192 bytes, with the multiboot header)',
+        source: 'usr/src/cmd/boot/bootadm/bootadm_upgrade.c get_boot_cap (unix must be an ELF object of at least 8192 bytes of the class bootadm expects, with the multiboot header)',
         fix: 'keep platform/i86pc/kernel/amd64/unix as the gate builds it',
         async check(env) {
           if (env.args[0] !== 'update-archive') return undefined;
-          return (await env.stat('/platform/i86pc/kernel/amd64/unix')).exists === 'no' ? { tri: 'no', why: 'the image has no platform/i86pc/kernel/amd64/unix for bootadm to read' } : undefined;
+          const unix = '/platform/i86pc/kernel/amd64/unix';
+          if ((await env.stat(unix)).exists === 'no') return { tri: 'no', why: `the image has no ${unix} for bootadm to read` };
+          const info = await env.host.fileInfo?.(unix);
+          if (info && (info.size < 8192 || info.elfClass !== 64)) return { tri: 'no', why: `${unix} is ${info.elfClass ? `a ${info.elfClass}-bit ELF object` : 'not an ELF object'} of ${info.size} bytes; bootadm wants a 64-bit ELF kernel of at least 8192 bytes ("invalid or corrupted binary")` };
+          return undefined;
         },
       },
     ],

@@ -7,6 +7,7 @@ import { parseNameToMajor } from '../state/majors.js';
 import { readStagedText } from '../state/read-staged.js';
 import { resolveInImage, type StagedTree } from '../stage/tree.js';
 import { FindingList, type Finding, type Severity, type StepId } from './findings.js';
+import type { ScriptState } from './script/state.js';
 
 // What every step of the boot check works from: the image's root file system as a staged tree
 // (built, or read back from an image), its kernel state files parsed once, and lookups that answer
@@ -33,6 +34,8 @@ export interface DeviceLookup {
 
 export class CheckContext {
   readonly findings = new FindingList();
+  /** The booted system as the inittab sysinit entries leave it, for the smf entry's script. */
+  sysinitState?: ScriptState;
   readonly inspector: ContentInspector;
   private readonly texts = new Map<string, Promise<string | undefined>>();
   private majors?: Map<string, number>;

@@ -47,6 +47,13 @@ export function scriptHost(ctx: CheckContext): ScriptHost {
     hasMajor: async (d) => (await ctx.nameToMajor()).has(d),
     deviceProblem: async (p) => (await ctx.device(p)).problem,
     readText: (p) => ctx.text(p.replace(/^\/+/, '')),
+    async fileInfo(path) {
+      const t = ctx.trace(path.replace(/^\/+/, ''));
+      if (!t || (t.entry.type !== 'file' && t.entry.type !== 'hardlink')) return undefined;
+      const owner = ctx.tree.contentOwner(t.entry);
+      const what = await ctx.inspector.inspect(t.entry);
+      return { size: owner.size, elfClass: what.kind === 'elf' ? what.info.elfClass : undefined };
+    },
     programInfo(path) {
       const clean = path.replace(/^\/+/, '');
       const real = ctx.trace(clean)?.entry.path;

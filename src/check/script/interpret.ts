@@ -48,6 +48,8 @@ export interface ScriptRun {
   text?: string;
   /** Extra words for every finding's message (" after a restart"). */
   when?: string;
+  /** The line `text` starts on in `file` (an inittab entry's line). */
+  firstLine?: number;
 }
 
 export interface ScriptResult {
@@ -84,7 +86,7 @@ export async function interpretScript(host: ScriptHost, run: ScriptRun): Promise
   if (text === undefined) return result;
   const s = run.initial.clone();
   s.positional = run.args === undefined ? null : run.args;
-  const outs = await it.runText(text, run.file, s);
+  const outs = await it.runText(text, run.file, s, run.firstLine);
   result.ends = outs.filter((o) => o.flow === 'next' || o.flow === 'exit' || o.flow === 'return').map((o) => o.s);
   result.commands = it.commands;
   return result;
@@ -105,13 +107,13 @@ class Interpreter {
     this.file = run.file;
   }
 
-  async runText(text: string, file: string, s: ScriptState): Promise<Out[]> {
+  async runText(text: string, file: string, s: ScriptState, firstLine = 1): Promise<Out[]> {
     const prev = this.file;
     this.file = file;
     try {
       let list: List;
       try {
-        list = parseScript(text);
+        list = parseScript(text, firstLine);
       } catch (e) {
         if (!(e instanceof ScriptSyntaxError)) throw e;
         this.report(e.line, 'script.syntax', 'unusable', `cannot be read as a shell script (${e.message}): /sbin/sh stops there, and the check cannot follow it further`, 'usr/src/cmd/init/init.c (inittab entries and the smf entry run through /sbin/sh)', 'fix the script\'s syntax (ksh93 -n reports it too)');

@@ -82,7 +82,7 @@ export async function checkSmfMethods(ctx: CheckContext): Promise<void> {
     else if (m.syscall && !names.has(m.syscall)) ctx.add('smf', 'unusable', `${m.syscall} has no line in etc/name_to_sysnum, so its system calls raise SIGSYS: ${m.usedBy}`, m.source, 'keep etc/name_to_sysnum from the proto area');
   }
   const disabled = disabledInSiteProfile(await ctx.text(SITE_PROFILE_PATH));
-  const r = await followSmfMethods(scriptHost(ctx), await kernelBootState(ctx), disabled);
+  const r = await followSmfMethods(scriptHost(ctx), ctx.sysinitState ?? (await kernelBootState(ctx)), disabled);
   for (const f of r.findings) ctx.addFinding({ severity: f.severity, step: f.step, message: f.message, source: f.source, fix: f.fix, rule: f.rule, at: f.line ? { file: f.file, line: f.line } : undefined });
   ctx.checked('smf', r.commands);
 }

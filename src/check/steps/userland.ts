@@ -7,6 +7,7 @@ import { parseInittab, type InittabEntry } from '../inittab.js';
 import { simpleCommands, type SimpleCommand } from '../shell-words.js';
 import { kernelBootState, scriptHost } from '../script/boot-state.js';
 import { interpretScript } from '../script/interpret.js';
+import { ScriptState } from '../script/state.js';
 import { checkSmfMethods } from './smf-methods.js';
 
 // Steps init, sysinit, smf and shell: /sbin/init and what it reads, each sysinit entry, the smf
@@ -105,6 +106,30 @@ export async function checkSysinit(ctx: CheckContext): Promise<void> {
     }
     if (info?.path === 'sbin/soconfig') await checkSockets(ctx, what);
   }
+  ctx.sysinitState = await followSysinit(ctx, entries);
+}
+
+/** What the checks above do not already say of a sysinit entry: its programs and devices are theirs. */
+const SYSINIT_COVERED = new Set(['program.missing', 'program.cannot-run', 'program.opens', 'redirect.device', 'autopush.sad-admin']);
+
+/**
+ * The sysinit entries run one after another through /sbin/sh -c (init.c boot_init), each followed
+ * through the model of the booted system; the smf entry starts from the state they leave.
+ */
+async function followSysinit(ctx: CheckContext, entries: InittabEntry[]): Promise<ScriptState> {
+  let state = await kernelBootState(ctx);
+  const host = scriptHost(ctx);
+  for (const e of entries) {
+    if (e.action !== 'sysinit' || e.id === 'smf') continue;
+    const r = await interpretScript(host, { file: 'etc/inittab', step: 'sysinit', cap: 'unusable', initial: state, args: [], text: e.process, firstLine: e.line, when: ` (entry ${e.id})` });
+    for (const f of r.findings) if (!SYSINIT_COVERED.has(f.rule)) ctx.addFinding({ severity: f.severity, step: f.step, message: f.message, source: f.source, fix: f.fix, rule: f.rule, at: { file: f.file, line: f.line } });
+    ctx.checked('sysinit', r.commands);
+    if (r.ends.length) state = r.ends.reduce((a, b) => ScriptState.join(a, b));
+    state.vars = new Map();
+    state.functions = new Map();
+    state.status = 'yes';
+  }
+  return state;
 }
 
 /** soconfig's sock2path.d entries that name /dev paths are configured only if those exist now. */
@@ -160,7 +185,7 @@ export async function checkSmfEntry(ctx: CheckContext): Promise<void> {
  * read its settings, or cannot be parsed, never reaches the shell.
  */
 async function checkScript(ctx: CheckContext, path: string): Promise<void> {
-  const r = await interpretScript(scriptHost(ctx), { file: path, step: 'smf', cap: 'degraded', initial: await kernelBootState(ctx), args: [] });
+  const r = await interpretScript(scriptHost(ctx), { file: path, step: 'smf', cap: 'degraded', initial: ctx.sysinitState ?? (await kernelBootState(ctx)), args: [] });
   for (const f of r.findings) ctx.addFinding({ severity: f.severity, step: f.step, message: f.message, source: f.source, fix: f.fix, rule: f.rule, at: { file: f.file, line: f.line } });
   ctx.checked('smf', r.commands);
 }
