@@ -47,13 +47,16 @@ export interface Verdict {
   why: string;
 }
 
-export interface Precondition {
-  /** Stable id (tests pin each one's severity). */
+/** A rule of the booted system: its stable id (tests pin each one's severity), the gate file that makes it so, the fix. */
+export interface BootRule {
   id: string;
   severity: Severity;
   /** The gate file (and function) that makes it so. */
   source: string;
   fix: string;
+}
+
+export interface Precondition extends BootRule {
   check(env: CommandEnv): Promise<Verdict | undefined>;
 }
 
@@ -723,29 +726,27 @@ async function bootadmCheck(env: CommandEnv): Promise<CommandBranch[]> {
   return [{ status: 'maybe' }];
 }
 
-/** Failures of the shell's own redirections and "." (not of any one command). */
+/** Failures of the shell's own redirections and "." (not of any one command): the interpreter applies them. */
 export const REDIRECT_RULES = {
   deviceMissing: {
     id: 'redirect.device',
     severity: 'degraded',
     source: 'usr/src/uts/common/fs/dev/sdev_subr.c (a /dev lookup miss makes no link before devfsadm runs); usr/src/uts/common/os/modsubr.c mod_hold_dev_by_major',
-    fix: 'keep the /dev links the build adds (src/devlinks/table.ts) and their drivers, or make the link (devfsadm) before this line',
-    check: async () => undefined,
+    fix: 'keep the /dev links the build adds (src/devlinks/table.ts) and their drivers, or make the link (devfsadm) before this line'
   },
-  readMissing: { id: 'redirect.read', severity: 'degraded', source: 'usr/src/cmd/ksh (redirection "<": open fails, the command does not run)', fix: 'keep the file in the image', check: async () => undefined },
-  writeNoDir: { id: 'redirect.no-directory', severity: 'degraded', source: 'usr/src/cmd/ksh (redirection ">": open fails, the command does not run)', fix: 'ship the directory in the image, or write somewhere that exists', check: async () => undefined },
+  readMissing: { id: 'redirect.read', severity: 'degraded', source: 'usr/src/cmd/ksh (redirection "<": open fails, the command does not run)', fix: 'keep the file in the image' },
+  writeNoDir: { id: 'redirect.no-directory', severity: 'degraded', source: 'usr/src/cmd/ksh (redirection ">": open fails, the command does not run)', fix: 'ship the directory in the image, or write somewhere that exists' },
   writeReadOnly: {
     id: 'redirect.read-only',
     severity: 'degraded',
     source: 'usr/src/uts/common/fs/ufs/ufs_vfsops.c ufs_mountroot (ROOT_INIT: the ramdisk root is read-only until remounted)',
-    fix: 'write to a tmpfs (/etc/svc/volatile, or /tmp and /var/run once mounted), or remount the root read-write before this line',
-    check: async () => undefined,
+    fix: 'write to a tmpfs (/etc/svc/volatile, or /tmp and /var/run once mounted), or remount the root read-write before this line'
   },
-  sourceMissing: { id: 'source.missing', severity: 'unusable', source: 'usr/src/cmd/ksh (the "." special built-in: a missing file ends a non-interactive shell)', fix: 'keep the sourced file in the image (compose writes the launcher\'s and trampoline\'s settings files)', check: async () => undefined },
-} satisfies Record<string, Precondition>;
+  sourceMissing: { id: 'source.missing', severity: 'unusable', source: 'usr/src/cmd/ksh (the "." special built-in: a missing file ends a non-interactive shell)', fix: 'keep the sourced file in the image (compose writes the launcher\'s and trampoline\'s settings files)' },
+} satisfies Record<string, BootRule>;
 
-/** Every precondition, by id (for tests and documentation). */
-export function allPreconditions(): Precondition[] {
+/** Every precondition and shell rule, by id (for tests and documentation). */
+export function allPreconditions(): BootRule[] {
   return [...COMMAND_RULES.flatMap((r) => r.preconditions), ...Object.values(REDIRECT_RULES)];
 }
 

@@ -214,7 +214,8 @@ function arith(text: string, s: ScriptState): Value {
     return v !== undefined && v !== null && /^-?\d+$/.test(v.trim()) ? `(${v.trim()})` : 'NaN';
   });
   expr = expr.trim();
-  if (!/^[\d\s()+\-*/%<>=!&|NaN]*$/.test(expr) || expr.includes('NaN')) return null;
+  // Only numbers and operators are left to evaluate; anything else is not known.
+  if (expr.includes('NaN') || !/^[\d\s()+\-*/%<>=!&|]*$/.test(expr)) return null;
   try {
     const v = Function(`"use strict"; return (${expr.replace(/\//g, '/')});`)() as number | boolean;
     const n = typeof v === 'boolean' ? (v ? 1 : 0) : Math.trunc(v);

@@ -4,7 +4,7 @@ import { expandScalar, expandWord, patternRegExp } from './expand.js';
 import { parseScript, ScriptSyntaxError } from './parse.js';
 import { joinTri, normalPath, ScriptState, type PathFact, type Tri, type Value } from './state.js';
 import { evalTest } from './test-builtin.js';
-import { REDIRECT_RULES, ruleFor, type CommandEnv, type CommandRule, type Precondition, type ScriptHost } from '../../bootpath/commands.js';
+import { REDIRECT_RULES, ruleFor, type BootRule, type CommandEnv, type CommandRule, type ScriptHost } from '../../bootpath/commands.js';
 
 // Runs a boot script through a model of the booted system, command by command, following its
 // control flow: both sides of a test the check cannot decide, loops twice (enough to see what a
@@ -275,14 +275,13 @@ class Interpreter {
         // Changes to variables stay in the subshell; what it does to the system does not.
         const outs = await this.list(c.body, s.clone());
         return this.merge(
-          outs
-            .filter((o) => o.flow !== 'exec' || true)
-            .map((o) => {
-              const n = o.s.clone();
-              n.vars = new Map(s.vars);
-              n.functions = new Map(s.functions);
-              return { s: n, flow: o.flow === 'exec' || o.flow === 'exit' || o.flow === 'return' ? 'next' : o.flow };
-            }),
+          outs.map((o) => {
+            const n = o.s.clone();
+            n.vars = new Map(s.vars);
+            n.functions = new Map(s.functions);
+            // exit and exec end the subshell, not the script.
+            return { s: n, flow: o.flow === 'exec' || o.flow === 'exit' || o.flow === 'return' ? 'next' : o.flow };
+          }),
         );
       }
     }
@@ -828,7 +827,7 @@ class Interpreter {
     return { ok: true, s: state };
   }
 
-  private async redirectProblem(s: ScriptState, path: string, writes: boolean): Promise<{ rule: Precondition; why: string } | undefined> {
+  private async redirectProblem(s: ScriptState, path: string, writes: boolean): Promise<{ rule: BootRule; why: string } | undefined> {
     if (path.startsWith('/dev/') || path.startsWith('/devices/')) {
       const st = await this.stat(s, path);
       if (st.exists === 'no') return { rule: REDIRECT_RULES.deviceMissing, why: (await this.host.deviceProblem(path.slice(1))) ?? `${path} does not exist at this point of the boot` };
