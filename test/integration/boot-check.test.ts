@@ -266,6 +266,5 @@ describe('boot-test memory', () => {
     expect(plan.settings.memoryMiB).toBe(1536);
     // --memory wins (and the CLI warns when it is too little).
     expect((await planBootTest({ iso, memory: '1024' })).settings.memoryMiB).toBe(1024);
-    expect(readFileSync(iso).length).toBeGreaterThan(0);
   }, 60_000);
 });

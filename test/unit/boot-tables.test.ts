@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { BOOT_MODULES, BOOT_SYSCALLS } from '../../src/bootpath/kernel-modules.js';
 import { BOOT_PROGRAMS } from '../../src/bootpath/programs.js';
 import { SMF_MODULES } from '../../src/check/steps/smf-methods.js';
+import { MOUNT_DIRS, MOUNT_FILES } from '../../src/check/steps/root.js';
+import { COMMAND_RULES } from '../../src/bootpath/commands.js';
+import { trampolineConfig } from '../../src/overlay/trampoline.js';
+import { resolveProfile } from '../../src/profile/resolve.js';
+import { runBootCheck } from '../../src/check/run-check.js';
 import { forthIncludes, loaderFileFindings } from '../../src/check/loader-files.js';
 import { passreq, withPassreqNo } from '../../src/smf/accounts.js';
 import { stagedTreeOf } from '../fixtures/elf/tree.js';
@@ -98,6 +103,39 @@ describe('the boot-path tables', () => {
     });
   });
 
+  it('the mount points vfs_mountroot needs', () => {
+    expect(Object.fromEntries([...MOUNT_DIRS, ...MOUNT_FILES].map((m) => [m.path, m.severity]))).toEqual({
+      devices: 'panic',
+      dev: 'panic',
+      'etc/svc/volatile': 'unusable',
+      proc: 'degraded',
+      'system/contract': 'degraded',
+      'system/object': 'note',
+      'system/boot': 'note',
+      'etc/mnttab': 'degraded',
+      'etc/dfs/sharetab': 'note',
+    });
+  });
+
+  it('the commands boot scripts run: how bad each is when the program itself cannot run', () => {
+    expect(Object.fromEntries(COMMAND_RULES.map((r) => [r.name, r.severity]))).toEqual({
+      devfsadm: 'degraded',
+      zpool: 'unusable',
+      zfs: 'unusable',
+      mount: 'degraded',
+      umount: 'degraded',
+      chroot: 'unusable',
+      fsck: 'degraded',
+      fstyp: 'unusable',
+      labelit: 'unusable',
+      mkdir: 'degraded',
+      touch: 'degraded',
+      autopush: 'unusable',
+      bootadm: 'degraded',
+      reboot: 'degraded',
+    });
+  });
+
   it('what svc.startd and svc.configd need at once', () => {
     expect(SMF_MODULES.map((m) => [m.module, m.syscall])).toEqual([
       ['sys/portfs', 'portfs'],
@@ -141,5 +179,24 @@ describe('login defaults for an empty root password', () => {
     expect(passreq('#PASSREQ=NO\n')).toBeUndefined();
     expect(withPassreqNo('A=1\nPASSREQ=YES\nB=2\n')).toBe('A=1\n# illumos-compose --allow-empty-root-password: root has no password, and login must let it in.\nPASSREQ=NO\nB=2\n');
     expect(passreq(withPassreqNo('A=1'))).toBe('NO');
+  });
+});
+
+describe('the trampoline\'s settings', () => {
+  it('name the root, the init and the number of tries', () => {
+    const p = resolveProfile('trampoline');
+    expect(trampolineConfig({ ...p, trampoline: { root: 'label:ROOT1', init: '/sbin/init', tries: 3 } })).toBe("# Written by illumos-compose from the profile; read by /etc/compose/trampoline.\nTRAMPOLINE_ROOT='label:ROOT1'\nTRAMPOLINE_INIT='/sbin/init'\nTRAMPOLINE_TRIES=3\n");
+  });
+});
+
+describe('the console kind decides which console drivers are needed', () => {
+  // A tree with none of the console drivers: a serial console misses asy and npe, a text one vgatext and the keyboard.
+  const drivers = (severities: Array<{ message: string }>) => ['drv/asy', 'drv/npe', 'drv/vgatext', 'drv/i8042', 'drv/kb8042'].filter((d) => severities.some((f) => f.message.startsWith(`${d}:`) || f.message.startsWith(`${d} or`)));
+  it('serial: asy and the PCI root nexus; text: vgatext and the PS/2 keyboard', async () => {
+    const tree = stagedTreeOf({ 'etc/name_to_major': 'asy 1\n' });
+    const serial = await runBootCheck(tree, { target: 't', console: 'ttya' });
+    const text = await runBootCheck(tree, { target: 't', console: 'text' });
+    expect(drivers(serial.findings)).toEqual(['drv/asy', 'drv/npe']);
+    expect(drivers(text.findings)).toEqual(['drv/vgatext', 'drv/i8042', 'drv/kb8042']);
   });
 });

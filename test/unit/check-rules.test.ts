@@ -10,6 +10,7 @@ import { runBootCheck } from '../../src/check/run-check.js';
 import { bootenvProperty, serialModeOf, withSerialSpeed } from '../../src/overlay/bootenv.js';
 import { BOOT_MODULES, bootModuleNames } from '../../src/bootpath/kernel-modules.js';
 import { alwaysNeededModules } from '../../src/closure/always-needed.js';
+import { closureRoots } from '../../src/closure/roots.js';
 import { syntheticObject } from '../../src/demo/synthetic-objects.js';
 import { stagedTreeOf, type TreeSpec } from '../fixtures/elf/tree.js';
 
@@ -68,11 +69,16 @@ describe('shell words', () => {
 });
 
 describe('the one module table', () => {
-  it('gives every entry a gate source and a severity, and closure pruning keeps every module in it', () => {
+  it('gives every entry a gate source and a severity, and closure pruning keeps every module in it', async () => {
     for (const m of BOOT_MODULES) {
       expect(m.loadedBy, m.module).toMatch(/usr\/src\/(uts|cmd|lib)\/\S+\.(c|s)\b/);
       expect(['panic', 'unusable', 'degraded', 'note']).toContain(m.severity);
     }
+    // The closure's roots, for a profile that keeps nothing of its own, hold every module of the
+    // table and its stand-ins (npe or pci).
+    const roots = await closureRoots(stagedTreeOf({}), { keep: [], hardware: [], protect: new Set() });
+    const rooted = new Set(roots.modules.map((m) => m.name));
+    for (const m of BOOT_MODULES) for (const name of [m.module, ...(m.orModules ?? [])]) expect(rooted.has(name), name).toBe(true);
     expect(alwaysNeededModules()).toEqual(bootModuleNames());
     // What the issue names and the audit found: the console's iwscn, pipe(2), strplumb, the USB chain below consconfig.
     for (const m of ['drv/iwscn', 'sys/pipe', 'misc/strplumb', 'misc/consconfig', 'drv/sad', 'strmod/ldterm', 'exec/elfexec']) expect(bootModuleNames()).toContain(m);

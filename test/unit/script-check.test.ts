@@ -47,6 +47,14 @@ describe('the trampoline, followed through the booted system', () => {
     }
   });
 
+  it('the zfs driver is needed for a pool root only', async () => {
+    const noZfs = (root: string): FakeImage => ({ ...trampolineImage(TRAMPOLINE, root), modules: TRAMPOLINE_MODULES.filter((m) => m !== 'drv/zfs'), majors: [] });
+    expect(brief((await followTrampoline(fakeHost(noZfs('label:ROOT1')), bootState())).findings)).toEqual([]);
+    const pool = await followTrampoline(fakeHost(noZfs('pool:rpool')), bootState());
+    expect(pool.findings.some((f) => f.rule === 'zpool.zfs-driver' && f.severity === 'unusable' && /etc\/name_to_major has no line for zfs/.test(f.message))).toBe(true);
+    expect(brief(pool.findings)).toContain('unusable trampoline.no-handover etc/compose/trampoline:0');
+  });
+
   it('before issue 18: devfsadm on the read-only root, no /dev/zfs, no /dev/dsk, and so no hand-over', async () => {
     const r = await followTrampoline(fakeHost(trampolineImage(OLD_TRAMPOLINE)), bootState());
     expect(brief(r.findings)).toEqual([

@@ -26,7 +26,7 @@ export async function checkLoaderView(ctx: CheckContext): Promise<void> {
   }
 }
 
-const MOUNT_DIRS: ReadonlyArray<{ path: string; severity: 'panic' | 'unusable' | 'degraded' | 'note'; effect: string; source: string }> = [
+export const MOUNT_DIRS: ReadonlyArray<{ path: string; severity: 'panic' | 'unusable' | 'degraded' | 'note'; effect: string; source: string }> = [
   { path: 'devices', severity: 'panic', effect: 'panic "Cannot find /devices"', source: 'usr/src/uts/common/fs/vfs.c vfs_mountdevices' },
   { path: 'dev', severity: 'panic', effect: 'panic "Cannot find /dev"', source: 'usr/src/uts/common/fs/vfs.c vfs_mountdev1' },
   { path: 'etc/svc/volatile', severity: 'unusable', effect: 'no tmpfs on /etc/svc/volatile: init cannot create init.state on the read-only root and runs neither the sysinit entries nor the smf entry', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot; usr/src/cmd/init/init.c st_init' },
@@ -36,7 +36,7 @@ const MOUNT_DIRS: ReadonlyArray<{ path: string; severity: 'panic' | 'unusable' |
   { path: 'system/boot', severity: 'note', effect: 'no /system/boot', source: 'usr/src/uts/common/fs/vfs.c vfs_mountroot' },
 ];
 
-const MOUNT_FILES: ReadonlyArray<{ path: string; severity: 'degraded' | 'note'; effect: string }> = [
+export const MOUNT_FILES: ReadonlyArray<{ path: string; severity: 'degraded' | 'note'; effect: string }> = [
   { path: 'etc/mnttab', severity: 'degraded', effect: 'no mntfs on /etc/mnttab: mount and df cannot list mounts' },
   { path: 'etc/dfs/sharetab', severity: 'note', effect: 'no sharefs on /etc/dfs/sharetab' },
 ];
