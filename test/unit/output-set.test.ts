@@ -51,6 +51,23 @@ describe('OutputSet', () => {
     expect(readFileSync(join(out, 'p.tar'), 'utf8')).toBe('new tar');
   });
 
+  it('republishes a directory output over the old one: the old directory\'s files do not survive', async () => {
+    const out = await fresh();
+    const first = await OutputSet.open(out, out);
+    mkdirSync(first.path('p.pxe'));
+    writeFileSync(join(first.path('p.pxe'), 'old-only'), 'a');
+    writeFileSync(join(first.path('p.pxe'), 'both'), 'old');
+    await first.publish([]);
+    await first.close();
+    const second = await OutputSet.open(out, out);
+    mkdirSync(second.path('p.pxe'));
+    writeFileSync(join(second.path('p.pxe'), 'both'), 'new');
+    await second.publish([]);
+    await second.close();
+    expect(readdirSync(join(out, 'p.pxe'))).toEqual(['both']);
+    expect(readFileSync(join(out, 'p.pxe', 'both'), 'utf8')).toBe('new');
+  });
+
   it('takes over the lock of a dead build, refuses a live one', async () => {
     const out = await fresh();
     writeFileSync(join(out, '.compose.lock'), `2147483646 ${hostname()}\n`);
