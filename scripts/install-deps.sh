@@ -17,6 +17,7 @@ APT_PACKAGES=(
   util-linux                      # setpriv (QEMU dies with boot-test) and unshare (the reliability tests)
   fdisk gdisk qemu-utils          # disk images: sfdisk writes the GPT, sgdisk checks it, qemu-img converts
   gcc binutils make               # the stand-in test kernel
+  shellcheck                      # lints the boot scripts the overlays ship (ksh dialect)
 )
 
 missing=()

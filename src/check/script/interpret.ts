@@ -341,8 +341,30 @@ class Interpreter {
           if (o.s.status === enter || o.s.status === 'maybe') inside.push(o.s);
         }
       }
-      // After the last pass the loop's further rounds are not followed: it ends by its test or a break.
-      if (pass === LOOP_PASSES) break;
+      // After the last pass the loop's further rounds are not followed: it ends by its test or a
+      // break. A test that still holds only because a counter has not run out yet ("$tries" -lt
+      // 10) is asked again with what the rounds changed made unknown: if it can then fail, the
+      // loop can end that way.
+      if (pass === LOOP_PASSES) {
+        for (const st of inside) {
+          const widened = st.clone();
+          let changed = false;
+          for (const [k, v] of widened.vars) {
+            if (s.vars.get(k) !== v) {
+              widened.vars.set(k, null);
+              changed = true;
+            }
+          }
+          if (!changed) continue;
+          for (const o of await this.list(c.cond, widened)) {
+            if (o.flow !== 'next' || o.s.status === enter) continue;
+            const n = o.s.clone();
+            n.status = 'yes';
+            exits.push({ s: n, flow: 'next' });
+          }
+        }
+        break;
+      }
       cur = [];
       for (const st of inside) {
         for (const o of await this.list(c.body, st)) {
