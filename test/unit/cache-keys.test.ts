@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +72,85 @@ describe('the file-hash cache', () => {
     const edited = await readDirTree(proto, { origin: 'proto' });
     expect(applyFileHashes(cache, out, edited)).toBe(0);
     expect(edited.get('motd')!.sha256).toBeUndefined();
+  });
+});
+
+describe('the cache files', () => {
+  it('a chunk past the end of the archive is not offered; one that ends at the end is', () => {
+    const dir = tmp();
+    const archive = join(dir, 'a');
+    writeFileSync(archive, Buffer.alloc(100));
+    const cache = BuildCache.open(dir)!;
+    rememberChunks(cache, archive, archive, 'z', [
+      { h: '1'.repeat(64), u: 1, c: 40, o: 60 },
+      { h: '2'.repeat(64), u: 1, c: 41, o: 60 },
+      { h: '3'.repeat(64), u: 1, c: 10, o: 0 },
+    ] as never);
+    const prev = previousChunks(cache, archive, 'z')!;
+    expect(prev.path).toBe(archive);
+    expect(prev.lookup('1'.repeat(64))).toEqual({ offset: 60, length: 40 });
+    expect(prev.lookup('2'.repeat(64))).toBeUndefined();
+    expect(prev.lookup('3'.repeat(64))).toEqual({ offset: 0, length: 10 });
+    // No cache, no index, no archive: nothing to reuse.
+    expect(previousChunks(undefined, archive, 'z')).toBeUndefined();
+    expect(previousChunks(BuildCache.open(tmp())!, archive, 'z')).toBeUndefined();
+    expect(previousChunks(cache, join(dir, 'gone'), 'z')).toBeUndefined();
+    rememberChunks(cache, join(dir, 'other'), join(dir, 'never-written'), 'z', []);
+    expect(previousChunks(cache, join(dir, 'other'), 'z')).toBeUndefined();
+  });
+
+  it('reads only what this version wrote; names subjects apart; an output directory that cannot hold a cache means no cache', () => {
+    const dir = tmp();
+    const cache = BuildCache.open(dir)!;
+    expect(cache.dir).toBe(join(dir, '.compose-cache'));
+    expect(cache.nameFor('archive', '/a')).toMatch(/^archive-[0-9a-f]{16}\.json$/);
+    expect(cache.nameFor('archive', '/a')).not.toBe(cache.nameFor('archive', '/b'));
+    cache.write('x.json', { n: 1 });
+    expect(cache.read('x.json')).toEqual({ n: 1 });
+    writeFileSync(join(cache.dir, 'y.json'), JSON.stringify({ format: 999, data: { n: 2 } }));
+    expect(cache.read('y.json')).toBeUndefined();
+    expect(cache.read('missing.json')).toBeUndefined();
+    expect(cache.readBytes('missing.json')).toBeUndefined();
+    cache.writeStream('s.txt', (out) => out.writeString('abc'));
+    expect(cache.readBytes('s.txt')?.toString()).toBe('abc');
+    expect(BuildCache.open(dir, false)).toBeUndefined();
+    const file = join(dir, 'plain');
+    writeFileSync(file, '');
+    expect(BuildCache.open(dir, join(file, 'cache'))).toBeUndefined();
+    // A write that fails leaves nothing behind.
+    const gone = BuildCache.open(dir, join(dir, 'c2'))!;
+    rmSync(gone.dir, { recursive: true });
+    gone.write('z.json', {});
+    gone.writeStream('z.txt', (out) => out.writeString('x'));
+    expect(existsSync(gone.dir)).toBe(false);
+  });
+
+  it('file hashes: a damaged line or header is skipped, entries not read from the host or hashed already are left alone', async () => {
+    const proto = tmp();
+    const out = tmp();
+    for (const f of ['a', 'b', 'c']) writeFileSync(join(proto, f), f);
+    const cache = BuildCache.open(out)!;
+    const tree = await readDirTree(proto, { origin: 'proto' });
+    for (const f of ['a', 'b', 'c']) tree.get(f)!.sha256 = f.repeat(64);
+    rememberFileHashes(cache, out, tree);
+    const name = cache.nameFor('file-hashes', out);
+    const text = cache.readBytes(name)!.toString();
+    expect(text.split('\n')[0]).toBe('compose-file-hashes 1');
+    expect(text.split('\n').filter(Boolean)).toHaveLength(4);
+    // Damage b's line (no space after the hash) and c's (its stamp cut short).
+    const lines = text.split('\n');
+    lines[2] = lines[2].replace(' ', '');
+    lines[3] = lines[3].replace(/ (\S+) c$/, ' 1:2 c');
+    writeFileSync(join(cache.dir, name), lines.join('\n'));
+    const again = await readDirTree(proto, { origin: 'proto' });
+    again.get('a')!.sha256 = 'already';
+    expect(applyFileHashes(cache, out, again)).toBe(0);
+    expect(again.get('a')!.sha256).toBe('already');
+    const fresh = await readDirTree(proto, { origin: 'proto' });
+    expect(applyFileHashes(cache, out, fresh)).toBe(1);
+    expect(fresh.get('a')!.sha256).toBe('a'.repeat(64));
+    writeFileSync(join(cache.dir, name), `compose-file-hashes 2\n${lines.slice(1).join('\n')}`);
+    expect(applyFileHashes(cache, out, await readDirTree(proto, { origin: 'proto' }))).toBe(0);
+    expect(applyFileHashes(undefined, out, fresh)).toBe(0);
   });
 });

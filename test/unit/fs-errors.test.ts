@@ -56,3 +56,61 @@ describe('operating-system errors', () => {
     expect(classifyToolFailure('xorriso', 'some other failure', 'x.iso')).toBeUndefined();
   });
 });
+
+describe('each code, said in words', () => {
+  it.each([
+    ['ENOSPC', 'no space left on the device'],
+    ['EDQUOT', 'the disk quota is exhausted'],
+    ['EROFS', 'the file system is read-only'],
+    ['EACCES', 'permission denied'],
+    ['EPERM', 'operation not permitted'],
+    ['EMFILE', 'too many open files'],
+    ['ENFILE', 'too many open files in the system'],
+    ['EIO', 'an I/O error'],
+    ['ENOTDIR', 'a part of the path is not a directory'],
+    ['EISDIR', 'it is a directory'],
+    ['ENAMETOOLONG', 'the name is too long'],
+  ])('%s', (code, words) => {
+    const path = join(out, 'x');
+    const e = classifySystemError(err(code, path));
+    expect(e, code).toBeInstanceOf(OutputError);
+    expect(e?.message).toContain(`${path}: ${words} (${code})`);
+  });
+});
+
+describe('whose path it is', () => {
+  it('the innermost registered directory decides (an output directory inside the proto area is output)', () => {
+    const inner = join(proto, 'build-out');
+    registerPathRole(inner, 'output', 'the output directory');
+    expect(classifySystemError(err('EACCES', join(inner, 'x.tar')))).toBeInstanceOf(OutputError);
+    expect(classifySystemError(err('EACCES', join(proto, 'x')))).toBeInstanceOf(InputError);
+    // A sibling whose name only starts with the proto's is not inside it.
+    expect(classifySystemError(err('EIO', `${proto}-other/x`))).toBeUndefined();
+  });
+
+  it('the spool: a permission problem asks for another temporary directory', () => {
+    expect(classifySystemError(err('EACCES', join(spool, 'm')))?.message).toBe(`cannot use the spool directory ${join(spool, 'm')}: permission denied (EACCES); point COMPOSE_TMPDIR (or TMPDIR) at a writable directory`);
+  });
+
+  it('a full disk under the proto area is still the output\'s problem; with no path at all, the outputs', () => {
+    expect(classifySystemError(err('ENOSPC', join(proto, 'x')))?.message).toBe(`cannot write ${join(proto, 'x')}: no space left on the device (ENOSPC); free some space or write to another disk with -o`);
+    expect(classifySystemError(err('EDQUOT'))?.message).toBe('cannot write the outputs: the disk quota is exhausted (EDQUOT); free some space or write to another disk with -o');
+    expect(classifySystemError(err('EROFS'))?.message).toBe('cannot write the outputs: the file system is read-only (EROFS); pick a writable output directory with -o');
+  });
+
+  it('EPERM and EACCES elsewhere: reading for open, scandir, stat and lstat, using for the rest', () => {
+    for (const syscall of ['open', 'scandir', 'stat', 'lstat']) expect(classifySystemError(err('EPERM', '/x/y', syscall))?.message, syscall).toBe('cannot read /x/y: operation not permitted (EPERM)');
+    expect(classifySystemError(err('EPERM', '/x/y', 'chmod'))?.message).toBe('cannot use /x/y: operation not permitted (EPERM)');
+    expect(classifySystemError(err('EIO', '/x/y'))).toBeUndefined();
+  });
+
+  it('what is not an operating-system error is left alone', () => {
+    for (const v of [null, undefined, 0, 'EIO', { code: 5 }, { message: 'x' }]) expect(classifySystemError(v)).toBeUndefined();
+  });
+
+  it('a tool\'s words, exactly', () => {
+    expect(classifyToolFailure('xorriso', 'write error: No space left on device', 'x.iso')?.message).toBe('xorriso could not write x.iso: no space left on the device; free some space or write to another disk with -o');
+    expect(classifyToolFailure('mcopy', 'EROFS', 'efi.img')?.message).toBe('mcopy could not write efi.img: the file system is read-only; pick a writable output directory with -o');
+    expect(classifyToolFailure('qemu-img', 'open: EACCES', 'x.qcow2')?.message).toBe('qemu-img could not write x.qcow2: permission denied; pick a writable output directory with -o');
+  });
+});
