@@ -74,3 +74,44 @@ describe('addDevLinks', () => {
     expect(t.get('dev')?.mode).toBe(0o700);
   });
 });
+
+describe('the /dev skeleton from manifests', () => {
+  const action = (type: string, attrs: Record<string, string>) => ({ type, attrs: new Map(Object.entries(attrs).map(([k, v]) => [k, [v]])), manifest: 'x.mf', line: 1 });
+  const set = (actions: ReturnType<typeof action>[]) => ({ dir: '/m', manifests: [], actions }) as never;
+
+  it('takes dev and devices directories (mode, group, or 0755 and root) and dev links; nothing else', () => {
+    const t = new StagedTree(1);
+    const placed = addDevLinks(t, 5, {
+      groups: new Map([['sys', 3], ['root', 7]]),
+      manifests: set([
+        action('dir', { path: 'dev/zz', mode: '0700', group: 'sys' }),
+        action('dir', { path: 'dev', mode: '0755', group: 'sys' }),
+        action('dir', { path: 'devices' }),
+        action('dir', { path: 'etc/dev' }),
+        action('dir', { path: 'devicesX' }),
+        action('dir', { path: 'xdev/y' }),
+        action('link', { path: 'dev/mylink', target: '../devices/pseudo/x@0:y' }),
+        action('link', { path: 'dev/notarget' }),
+        action('link', { path: 'dev/null', target: 'not-this' }),
+        action('link', { path: 'etc/link', target: 'x' }),
+        action('file', { path: 'dev/afile' }),
+      ]),
+    });
+    expect(t.get('dev/zz')).toMatchObject({ type: 'dir', mode: 0o700, gid: 3 });
+    expect(t.get('devices')).toMatchObject({ type: 'dir', mode: 0o755, gid: 7 });
+    for (const p of ['etc/dev', 'devicesX', 'xdev/y', 'dev/notarget', 'etc/link', 'dev/afile', 'dev/dsk']) expect(t.get(p), p).toBeUndefined();
+    expect(t.get('dev/mylink')?.target).toBe('../devices/pseudo/x@0:y');
+    // The built-in link stays: devfsadm writes it so.
+    expect(t.get('dev/null')?.target).toBe('../devices/pseudo/mm@0:null');
+    // Directories parents first, then the built-in links, then the manifests' own.
+    expect(placed.slice(0, 3)).toEqual(['dev', 'dev/zz', 'devices']);
+    expect(placed.at(-1)).toBe('dev/mylink');
+    expect(placed.filter((p) => p === 'dev/null')).toHaveLength(1);
+  });
+
+  it('manifests without a /dev directory leave the built-in skeleton', () => {
+    const t = new StagedTree(1);
+    addDevLinks(t, 5, { manifests: set([action('dir', { path: 'etc' })]) });
+    expect(t.get('dev/dsk')?.type).toBe('dir');
+  });
+});
