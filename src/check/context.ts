@@ -3,6 +3,7 @@ import { ContentInspector } from '../closure/inspect.js';
 import { moduleDependencyNames, resolveModule } from '../closure/kernel.js';
 import { tracePath, type TracedPath } from '../closure/trace-path.js';
 import { computeClosure } from '../closure/walk.js';
+import { BOOT_PROGRAMS, type BootProgram } from '../bootpath/programs.js';
 import { parseNameToMajor } from '../state/majors.js';
 import { readStagedText } from '../state/read-staged.js';
 import { resolveInImage, type StagedTree } from '../stage/tree.js';
@@ -83,6 +84,13 @@ export class CheckContext {
   isFile(path: string): boolean {
     const t = this.trace(path);
     return !!t && (t.entry.type === 'file' || t.entry.type === 'hardlink');
+  }
+
+  /** The boot-program table's entry (src/bootpath/programs.ts) for a program, by the path given or the real path it leads to. */
+  bootProgram(path: string): BootProgram | undefined {
+    const clean = path.replace(/^\/+/, '');
+    const real = this.trace(clean)?.entry.path;
+    return BOOT_PROGRAMS.find((p) => p.path === clean || p.path === real || (real !== undefined && this.trace(p.path)?.entry.path === real));
   }
 
   isDir(path: string): boolean {

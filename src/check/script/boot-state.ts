@@ -1,5 +1,4 @@
 import type { ScriptHost } from '../../bootpath/commands.js';
-import { BOOT_PROGRAMS } from '../../bootpath/programs.js';
 import type { CheckContext } from '../context.js';
 import { ScriptState, type PathFact } from './state.js';
 
@@ -54,10 +53,6 @@ export function scriptHost(ctx: CheckContext): ScriptHost {
       const what = await ctx.inspector.inspect(t.entry);
       return { size: owner.size, elfClass: what.kind === 'elf' ? what.info.elfClass : undefined };
     },
-    programInfo(path) {
-      const clean = path.replace(/^\/+/, '');
-      const real = ctx.trace(clean)?.entry.path;
-      return BOOT_PROGRAMS.find((p) => p.path === clean || p.path === real || (real !== undefined && ctx.trace(p.path)?.entry.path === real));
-    },
+    programInfo: (path) => ctx.bootProgram(path),
   };
 }

@@ -405,14 +405,9 @@ class Parser {
         this.pos++;
         parts.push(...(inner.length ? inner : [{ kind: 'lit' as const, text: '', quoted: true }]));
       } else if (c === '$' || c === '`') {
-        const p = this.dollarOrBackquote(false);
-        if (p) {
-          flush();
-          parts.push(p);
-        } else {
-          lit += c;
-          this.pos++;
-        }
+        const p = this.expansion(false, flush);
+        if (p) parts.push(p);
+        else lit += c;
       } else if (c === '#' && lit === '' && parts.length === 0 && !inBraces) {
         break;
       } else {
@@ -438,14 +433,9 @@ class Parser {
         if (this.src[this.pos + 1] !== '\n') lit += this.src[this.pos + 1];
         this.pos += 2;
       } else if (c === '$' || c === '`') {
-        const p = this.dollarOrBackquote(true);
-        if (p) {
-          flush();
-          parts.push(p);
-        } else {
-          lit += c;
-          this.pos++;
-        }
+        const p = this.expansion(true, flush);
+        if (p) parts.push(p);
+        else lit += c;
       } else {
         lit += c;
         this.pos++;
@@ -453,6 +443,21 @@ class Parser {
     }
     flush();
     return parts;
+  }
+
+  /**
+   * At a "$" or "`": the expansion there, after the literal text before it is flushed; or
+   * undefined, past a "$" that starts none (a lone "$" is text).
+   */
+  private expansion(quoted: boolean, flush: () => void): WordPart | undefined {
+    const start = this.pos;
+    const p = this.dollarOrBackquote(quoted);
+    if (!p) {
+      this.pos = start + 1;
+      return undefined;
+    }
+    flush();
+    return p;
   }
 
   private dollarOrBackquote(quoted: boolean): WordPart | undefined {

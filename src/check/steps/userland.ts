@@ -1,5 +1,4 @@
 import { BOOT_SYSCALLS } from '../../bootpath/kernel-modules.js';
-import { BOOT_PROGRAMS, type BootProgram } from '../../bootpath/programs.js';
 import { LAUNCHER_CONF_PATH } from '../../overlay/launcher-config.js';
 import type { CheckContext } from '../context.js';
 import type { Severity, StepId } from '../findings.js';
@@ -17,12 +16,7 @@ import { checkSmfMethods } from './smf-methods.js';
 const INIT_C = 'usr/src/cmd/init/init.c';
 const SOCK2PATH_DIR = 'etc/sock2path.d';
 
-/** The table entry for a program, by the path given or the real path it leads to. */
-function programInfo(ctx: CheckContext, path: string): BootProgram | undefined {
-  const clean = path.replace(/^\/+/, '');
-  const real = ctx.trace(clean)?.entry.path;
-  return BOOT_PROGRAMS.find((p) => p.path === clean || p.path === real || (real !== undefined && ctx.trace(p.path)?.entry.path === real));
-}
+const programInfo = (ctx: CheckContext, path: string) => ctx.bootProgram(path);
 
 async function checkProgram(ctx: CheckContext, step: StepId, path: string, severity: Severity, why: string, source: string): Promise<boolean> {
   ctx.checked(step);
