@@ -11,22 +11,52 @@ import { createHash } from 'node:crypto';
 // half-written file.
 
 export const DEFAULT_CACHE_NAME = '.compose-cache';
+/**
+ * A file changed less than this before it was read is not trusted by its stamp (size, times,
+ * inode): a second change within the same clock tick could leave every field as it was.
+ */
+export const RACY_MS = 1000;
 const FORMAT = 1;
 
 export class BuildCache {
+  /** Writes held back until the build has published its outputs (see `writeLater`). */
+  private readonly held: Array<{ name: string; data: unknown }> = [];
+
   private constructor(readonly dir: string) {}
 
   /** The cache for a build into `outDir` (`dir` from --cache), or none with --no-cache. */
   static open(outDir: string, dir?: string | false): BuildCache | undefined {
-    if (dir === false) return undefined;
-    const path = resolve(dir ?? join(outDir, DEFAULT_CACHE_NAME));
+    const cache = BuildCache.at(outDir, dir);
+    return cache?.create() ? cache : undefined;
+  }
+
+  /**
+   * The same cache without creating its directory: for reading before the build knows it will
+   * write anything (a build refused by its boot check leaves no -o behind).
+   */
+  static at(outDir: string, dir?: string | false): BuildCache | undefined {
+    return dir === false ? undefined : new BuildCache(resolve(dir ?? join(outDir, DEFAULT_CACHE_NAME)));
+  }
+
+  /** Create the directory; false when it cannot be (a cache that cannot be created only costs time). */
+  create(): boolean {
     try {
-      mkdirSync(path, { recursive: true });
+      mkdirSync(this.dir, { recursive: true });
+      return true;
     } catch {
-      // A cache that cannot be created only costs time: build cold.
-      return undefined;
+      return false;
     }
-    return new BuildCache(path);
+  }
+
+  /** Store `data` under `name` when `flush` is called: after the build's outputs are published. */
+  writeLater(name: string, data: unknown): void {
+    this.held.push({ name, data });
+  }
+
+  /** Write what `writeLater` held back. */
+  flush(): void {
+    if (this.held.length && this.create()) for (const { name, data } of this.held) this.write(name, data);
+    this.held.length = 0;
   }
 
   /** A file name for data about `subject` (an absolute path): distinct subjects never share one. */

@@ -43,8 +43,9 @@ const PATH_ATTR = /(?:^|\s)path=(?:"([^"]*)"|'([^']*)'|(\S+))/;
 /**
  * The action lines of a manifests directory that still hold a macro after the known ones are
  * expanded. A plain read of each file (continuations joined), cheaper than loading the set.
+ * The files read are added to `read`.
  */
-export async function scanMacroLines(dir: string, defines: Readonly<Record<string, string>>): Promise<MacroLine[]> {
+export async function scanMacroLines(dir: string, defines: Readonly<Record<string, string>>, read: string[] = []): Promise<MacroLine[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => MANIFEST_FILE.test(n)).sort();
@@ -54,6 +55,7 @@ export async function scanMacroLines(dir: string, defines: Readonly<Record<strin
   const out: MacroLine[] = [];
   for (const name of names) {
     const file = join(dir, name);
+    read.push(file);
     let text: string;
     try {
       text = await readFile(file, 'utf8');

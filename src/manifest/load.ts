@@ -6,7 +6,7 @@ import type { Reporter } from '../util/progress.js';
 import { attrList, attrOne, type ManifestAction } from './action.js';
 import { I386_DEFINES } from './macros.js';
 import { ActionSyntaxError, parseActionLine } from './parse-action.js';
-import { newReadState, readManifestLines, type ActionLine } from './read-lines.js';
+import { newReadState, readManifestLines, type ActionLine, type ReadState } from './read-lines.js';
 import { applyTransforms, TransformAbort, TransformError } from './transforms.js';
 import { IMAGE_VARIANTS, inImageVariant } from './variants.js';
 
@@ -38,6 +38,8 @@ export interface ManifestSet {
   otherArchitecture: string[];
   /** Macros that had no value, with where each was first used. */
   unknownMacros: Map<string, string>;
+  /** Every file read to make the set (manifests, includes, transform files), sorted. */
+  inputs: string[];
 }
 
 export interface LoadOptions {
@@ -51,6 +53,22 @@ export interface LoadOptions {
   transformFiles?: string[];
   /** Extra or overriding macro values. */
   defines?: Record<string, string>;
+  /** Where a set loaded before with the same key may be found, and kept (the build cache). */
+  store?: SetStore;
+}
+
+/** What decides a set besides the files it is read from. */
+export interface SetKey {
+  dir: string;
+  transformsDir?: string;
+  transformFiles: string[];
+  defines: Readonly<Record<string, string>>;
+}
+
+export interface SetStore {
+  get(key: SetKey): ManifestSet | undefined;
+  /** `readStartMs`: when the reading began (a file changed after that is not trusted by its stamp). */
+  put(key: SetKey, set: ManifestSet, readStartMs: number): void;
 }
 
 const MANIFEST_SUFFIXES = ['.p5m', '.mf'];
@@ -82,29 +100,49 @@ export async function loadManifests(dir: string, opts: LoadOptions = {}): Promis
   for (const f of transformFiles) if (!existsSync(f)) throw new InputError(`transform file ${f} does not exist`);
   const defines = { ...I386_DEFINES, ...opts.defines };
   const includeDirs = [abs, ...(transformsDir ? [transformsDir] : [])];
+  const key: SetKey = { dir: abs, transformsDir, transformFiles, defines };
+  const kept = opts.store?.get(key);
+  if (kept) {
+    opts.reporter?.note(`package manifests unchanged since the last build: their parsed actions were taken from the cache`);
+    reportLoad(kept, opts.reporter);
+    return kept;
+  }
+  const readStartMs = Date.now();
 
-  const set: ManifestSet = { dir: abs, transformsDir, manifests: [], actions: [], variantExcluded: 0, leftOut: [], aborted: [], otherArchitecture: [], unknownMacros: new Map() };
+  const set: ManifestSet = { dir: abs, transformsDir, manifests: [], actions: [], variantExcluded: 0, leftOut: [], aborted: [], otherArchitecture: [], unknownMacros: new Map(), inputs: [] };
+  const inputs = new Set<string>();
+  // The transform files are the same for every manifest: read and parsed once, not 530 times.
+  const transforms = await readTransformFiles(transformFiles, defines, includeDirs);
+  // Reading is I/O and each manifest is independent: several are read at once, and taken in name order.
+  let done = 0;
+  const loaded = await mapInOrder(names, READ_AHEAD, async (name) => {
+    const m = await loadManifestFile(join(abs, name), { defines, includeDirs, transformFiles, transforms });
+    opts.reporter?.progress('reading manifests', ++done, names.length);
+    return m;
+  });
   for (const [i, name] of names.entries()) {
-    opts.reporter?.progress('reading manifests', i, names.length);
     const path = join(abs, name);
-    const loaded = await loadManifestFile(path, { defines, includeDirs, transformFiles });
-    set.leftOut.push(...loaded.leftOut);
-    for (const [m, at] of loaded.unknownMacros) if (!set.unknownMacros.has(m)) set.unknownMacros.set(m, at);
-    if (loaded.aborted) {
+    const m = loaded[i];
+    set.leftOut.push(...m.leftOut);
+    for (const f of m.inputs) inputs.add(f);
+    for (const [mac, at] of m.unknownMacros) if (!set.unknownMacros.has(mac)) set.unknownMacros.set(mac, at);
+    if (m.aborted) {
       set.aborted.push(path);
       continue;
     }
-    set.variantExcluded += loaded.variantExcluded;
-    if (!forImageArchitecture(loaded.manifest.actions)) {
+    set.variantExcluded += m.variantExcluded;
+    if (!forImageArchitecture(m.manifest.actions)) {
       // IPS will not install a package whose declared architectures exclude the image's.
       set.otherArchitecture.push(path);
-      set.variantExcluded += loaded.manifest.actions.length;
+      set.variantExcluded += m.manifest.actions.length;
       continue;
     }
-    set.manifests.push(loaded.manifest);
-    set.actions.push(...loaded.manifest.actions);
+    set.manifests.push(m.manifest);
+    set.actions.push(...m.manifest.actions);
   }
   opts.reporter?.done('reading manifests');
+  set.inputs = [...inputs].sort();
+  opts.store?.put(key, set, readStartMs);
   reportLoad(set, opts.reporter);
   return set;
 }
@@ -115,7 +153,8 @@ function forImageArchitecture(actions: ManifestAction[]): boolean {
   return !decl || attrList(decl, 'value').includes(IMAGE_VARIANTS['variant.arch']);
 }
 
-function reportLoad(set: ManifestSet, reporter: Reporter | undefined): void {
+/** Say what the set holds (for a set loaded or taken from the cache alike). */
+export function reportLoad(set: ManifestSet, reporter: Reporter | undefined): void {
   if (!reporter) return;
   reporter.note(`read ${set.manifests.length} package manifests from ${set.dir} (${set.actions.length} actions${set.transformsDir ? `, transforms from ${set.transformsDir}` : ', no transforms directory found'})`);
   if (set.unknownMacros.size) {
@@ -132,13 +171,51 @@ interface LoadedManifest {
   variantExcluded: number;
   leftOut: ActionLine[];
   unknownMacros: Map<string, string>;
+  /** The files read: the manifest, its includes and the transform files. */
+  inputs: Set<string>;
 }
 
-/** Process one manifest with its includes and the transform files. */
-export async function loadManifestFile(path: string, opts: { defines: Readonly<Record<string, string>>; includeDirs: string[]; transformFiles: string[] }): Promise<LoadedManifest> {
+/** How many manifests are read at once. */
+const READ_AHEAD = 16;
+
+/** `fn` over `items` with at most `limit` at a time; the results in the items' order. */
+async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The transform files read once, as pkgmogrify would read them after each manifest. */
+export async function readTransformFiles(files: string[], defines: Readonly<Record<string, string>>, includeDirs: string[]): Promise<ReadState> {
+  const state = newReadState(defines, includeDirs);
+  for (const f of files) await readManifestLines(f, state);
+  return state;
+}
+
+/** Add what the transform files gave to a manifest's state, as if they had been read after it. */
+function appendTransformFiles(state: ReadState, files: ReadState): void {
+  state.transforms.push(...files.transforms);
+  state.actions.push(...files.actions);
+  state.leftOut.push(...files.leftOut);
+  for (const [m, at] of files.unknownMacros) if (!state.unknownMacros.has(m)) state.unknownMacros.set(m, at);
+  for (const f of files.read) state.read.add(f);
+}
+
+/**
+ * Process one manifest with its includes and the transform files (`transforms`: those files
+ * already read by readTransformFiles; otherwise they are read here).
+ */
+export async function loadManifestFile(path: string, opts: { defines: Readonly<Record<string, string>>; includeDirs: string[]; transformFiles: string[]; transforms?: ReadState }): Promise<LoadedManifest> {
   const state = newReadState(opts.defines, opts.includeDirs);
   await readManifestLines(path, state);
-  for (const f of opts.transformFiles) await readManifestLines(f, state);
+  appendTransformFiles(state, opts.transforms ?? (await readTransformFiles(opts.transformFiles, opts.defines, opts.includeDirs)));
 
   const manifest: Manifest = { path, actions: [] };
   const pkgAttrs = new Map<string, string[]>();
@@ -170,9 +247,9 @@ export async function loadManifestFile(path: string, opts: { defines: Readonly<R
       }
     }
   } catch (e) {
-    if (e instanceof TransformAbort) return { manifest, aborted: true, variantExcluded, leftOut: state.leftOut, unknownMacros: state.unknownMacros };
+    if (e instanceof TransformAbort) return { manifest, aborted: true, variantExcluded, leftOut: state.leftOut, unknownMacros: state.unknownMacros, inputs: state.read };
     throw e;
   }
   manifest.fmri = pkgAttrs.get('pkg.fmri')?.[0];
-  return { manifest, aborted: false, variantExcluded, leftOut: state.leftOut, unknownMacros: state.unknownMacros };
+  return { manifest, aborted: false, variantExcluded, leftOut: state.leftOut, unknownMacros: state.unknownMacros, inputs: state.read };
 }

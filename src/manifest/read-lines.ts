@@ -29,10 +29,12 @@ export interface ReadState {
   leftOut: ActionLine[];
   /** Files being read, to catch include loops. */
   stack: string[];
+  /** Every file read (the manifest, its includes, the transform files): what a cached result depends on. */
+  read: Set<string>;
 }
 
 export function newReadState(defines: Readonly<Record<string, string>>, includeDirs: string[]): ReadState {
-  return { defines, includeDirs, transforms: [], actions: [], unknownMacros: new Map(), leftOut: [], stack: [] };
+  return { defines, includeDirs, transforms: [], actions: [], unknownMacros: new Map(), leftOut: [], stack: [], read: new Set() };
 }
 
 function findInclude(name: string, from: string, dirs: string[]): { path?: string; tried: string[] } {
@@ -56,6 +58,7 @@ export async function readManifestLines(file: string, state: ReadState): Promise
   } catch (e) {
     throw new InputError(`cannot read manifest ${file}: ${(e as Error).message}`);
   }
+  state.read.add(file);
   state.stack.push(file);
   const lines = text.split('\n');
   let pending = '';

@@ -103,7 +103,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     throw new UsageError(`--format ufs writes a UFS image, but profile ${opts.profile.name} sets archive.format ${opts.profile.archive.format}; drop ufs from --format or use archive.format ufs`);
   }
   const timings = new Timings();
-  const composed = await timings.time('stage', () => composeTree({ ...opts, outDir }));
+  const startedMs = Date.now();
+  // Read now, created only once the build writes (a refused build leaves no -o behind).
+  const cacheAt = BuildCache.at(outDir, opts.cache);
+  const composed = await timings.time('stage', () => composeTree({ ...opts, outDir, buildCache: cacheAt }));
   const { tree } = composed;
   // The boot check runs before anything is written: an image that would not boot is never made.
   const check = await timings.time('check', () => checkComposed(composed, profile, { pxe: opts.formats.includes('pxe') ? (opts.bootloader ?? 'auto') : undefined }));
@@ -113,14 +116,14 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   // only when all of them are done (output-set.ts).
   const set = await OutputSet.open(outDir, opts.out);
   try {
-    const cache = BuildCache.open(outDir, opts.cache);
+    const cache = cacheAt?.create() ? cacheAt : undefined;
     const cachedHashes = await timings.time('cache', () => applyFileHashes(cache, outDir, tree));
     const staged = await writeOutputs(opts, composed, set.staging, timings, cache, outDir).catch((e: unknown) => {
       throw classifySystemError(e, opts.out) ?? e;
     });
     // The emitters hashed what they read; what none read (a reflinked dir output) is hashed now.
     await timings.time('hash', () => hashTree(tree, reporter));
-    await timings.time('cache', () => rememberFileHashes(cache, outDir, tree));
+    await timings.time('cache', () => rememberFileHashes(cache, outDir, tree, startedMs));
     if (cachedHashes) staged.notes.push(`cache: ${cachedHashes} file hash(es) reused`);
     const manifest = manifestOf(tree, profile.name, protoLabel(composed));
     await timings.time('manifest', () => writeManifest(set.path(`${profile.name}.manifest.json`), manifest));
@@ -130,6 +133,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const change = await timings.time('report', () => changeSincePrevious(existsSync(previousManifest) ? previousManifest : undefined, manifest));
 
     const removed = await timings.time('publish', () => set.publish(outputNames(profile.name).filter((n) => !staged.outputs.some((o) => basename(o.path) === n))));
+    cache?.flush();
     if (removed.length) staged.notes.push(`removed what an earlier build wrote and this one does not: ${removed.join(', ')}`);
     const outputs = staged.outputs.map((o) => ({ ...o, path: join(outDir, basename(o.path)) }));
     const boot = staged.boot;

@@ -34,6 +34,7 @@ const isInside = (path: string, dir: string): boolean => {
   return r !== '' && !r.startsWith('..') && !isAbsolute(r);
 };
 import type { Reporter } from '../util/progress.js';
+import type { BuildCache } from '../cache/build-cache.js';
 
 export interface ComposeTreeOptions extends SmfBuildOptions {
   proto: string;
@@ -52,6 +53,8 @@ export interface ComposeTreeOptions extends SmfBuildOptions {
   reportUnused?: boolean;
   /** SOURCE_DATE_EPOCH, when set. */
   epoch?: number;
+  /** The build cache (parsed manifests are read from it; what is learnt is held for its flush). */
+  buildCache?: BuildCache;
   /** The build's output directory: left out of the image when it lies inside the proto area. */
   outDir?: string;
   reporter: Reporter;
@@ -95,7 +98,7 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   const adjunctPaths = new Set(adjuncts?.paths ?? []);
 
   const manifestsDir = manifestsDirFor(opts, input, tarballManifests, reporter);
-  const source = manifestsDir ? await loadManifestSource(manifestsDir, tree, opts.defines ?? {}, reporter) : undefined;
+  const source = manifestsDir ? await loadManifestSource(manifestsDir, tree, opts.defines ?? {}, reporter, opts.buildCache) : undefined;
   const manifestSet = source?.set;
 
   const placed = new Set(await applyOverlays(tree, profile.overlays, opts.epoch));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { previousChunks, rememberChunks } from '../../src/cache/archive-index.js';
-import { BuildCache } from '../../src/cache/build-cache.js';
+import { BuildCache, RACY_MS } from '../../src/cache/build-cache.js';
 import { applyFileHashes, rememberFileHashes } from '../../src/cache/file-hashes.js';
 import { readDirTree } from '../../src/proto/dir-reader.js';
 
@@ -63,7 +63,11 @@ describe('the file-hash cache', () => {
     const cache = BuildCache.open(out)!;
     const first = await readDirTree(proto, { origin: 'proto' });
     first.get('motd')!.sha256 = 'f'.repeat(64);
-    rememberFileHashes(cache, out, first);
+    // Written just now: a build that began now does not trust the stamp (a second write in the
+    // same clock tick could keep it); one that began RACY_MS later does.
+    rememberFileHashes(cache, out, first, Date.now());
+    expect(applyFileHashes(cache, out, await readDirTree(proto, { origin: 'proto' }))).toBe(0);
+    rememberFileHashes(cache, out, first, Date.now() + RACY_MS + 10);
     expect(applyFileHashes(cache, out, await readDirTree(proto, { origin: 'proto' }))).toBe(1);
     const st = statSync(file);
     writeFileSync(file, 'jello\n');
@@ -132,7 +136,7 @@ describe('the cache files', () => {
     const cache = BuildCache.open(out)!;
     const tree = await readDirTree(proto, { origin: 'proto' });
     for (const f of ['a', 'b', 'c']) tree.get(f)!.sha256 = f.repeat(64);
-    rememberFileHashes(cache, out, tree);
+    rememberFileHashes(cache, out, tree, Date.now() + 2 * RACY_MS);
     const name = cache.nameFor('file-hashes', out);
     const text = cache.readBytes(name)!.toString();
     expect(text.split('\n')[0]).toBe('compose-file-hashes 1');

@@ -1,0 +1,132 @@
+import { cpSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BuildCache } from '../../src/cache/build-cache.js';
+import { cachedMacroLines, cachedManifestSet, manifestSetStore, RACY_MS, rememberMacroLines, rememberManifestSet } from '../../src/cache/manifest-cache.js';
+import { loadManifests, type ManifestSet, type SetKey } from '../../src/manifest/load.js';
+import { scanMacroLines } from '../../src/manifest/infer-macros.js';
+import { I386_DEFINES } from '../../src/manifest/macros.js';
+
+// The parsed-manifest cache (src/cache/manifest-cache.ts): a set comes back equal to a fresh load,
+// and any change to what it was made from (a manifest, an include, a transform file, a new file
+// beside them, the macro values) makes it miss. A file changed just before it was read is never
+// trusted by its stamp.
+
+const FIXTURES = join(import.meta.dirname, '../fixtures');
+const tmp = () => mkdtempSync(join(tmpdir(), 'manifest-cache-'));
+
+/** A copy of the fixture workspace's manifests and transforms. */
+function workspace(): { manifests: string; transforms: string } {
+  const root = tmp();
+  cpSync(join(FIXTURES, 'manifests'), join(root, 'manifests'), { recursive: true });
+  cpSync(join(FIXTURES, 'transforms'), join(root, 'transforms'), { recursive: true });
+  return { manifests: join(root, 'manifests'), transforms: join(root, 'transforms') };
+}
+
+
+/** A store whose reads start well after every file was written, so the racy rule keeps nothing out. */
+function settledStore(cache: BuildCache) {
+  const store = manifestSetStore(cache)!;
+  return { get: store.get, put: (k: SetKey, s: ManifestSet) => store.put(k, s, Date.now() + 2 * RACY_MS) };
+}
+
+async function loadTwice(ws: { manifests: string }, cache: BuildCache, defines: Record<string, string> = {}) {
+  const store = settledStore(cache);
+  const first = await loadManifests(ws.manifests, { store, defines });
+  cache.flush();
+  const notes: string[] = [];
+  const again = await loadManifests(ws.manifests, { store, defines, reporter: { note: (n: string) => notes.push(n), warn: () => {}, progress: () => {}, done: () => {} } as never });
+  return { first, again, fromCache: notes.some((n) => n.includes('taken from the cache')) };
+}
+
+describe('the parsed-manifest cache', () => {
+  it('gives back the set a fresh load gives, every action with its attributes, origin and payload', async () => {
+    const ws = workspace();
+    const cache = BuildCache.open(tmp())!;
+    const { first, again, fromCache } = await loadTwice(ws, cache);
+    expect(fromCache).toBe(true);
+    expect(first.actions.length).toBeGreaterThan(50);
+    expect(first.inputs).toContain(join(ws.transforms, 'defaults'));
+    expect(first.inputs.some((p) => p.endsWith('.mf'))).toBe(true);
+    expect(again).toEqual(first);
+    expect(again.actions[0]).toBe(again.manifests[0].actions[0]);
+    expect(again.actions.some((a) => a.payload !== undefined)).toBe(first.actions.some((a) => a.payload !== undefined));
+  });
+
+  it('misses after an edited manifest, an edited transform file, a new file beside them, or other macro values', async () => {
+    const edits: Array<[string, (ws: { manifests: string; transforms: string }) => void, Record<string, string>?]> = [
+      ['a manifest line', (ws) => appendFileSync(join(ws.manifests, 'SUNWcsd.mf'), 'dir path=var/new owner=root group=sys mode=0755\n')],
+      ['the transform file', (ws) => appendFileSync(join(ws.transforms, 'defaults'), '\n# changed\n')],
+      ['a new manifest', (ws) => writeFileSync(join(ws.manifests, 'zz-new.mf'), 'set name=pkg.fmri value=pkg:/zz@1\n')],
+      ['a new file in the transforms directory', (ws) => writeFileSync(join(ws.transforms, 'extra.inc'), '\n')],
+    ];
+    for (const [what, edit] of edits) {
+      const ws = workspace();
+      const cache = BuildCache.open(tmp())!;
+      const store = settledStore(cache);
+      await loadManifests(ws.manifests, { store });
+      cache.flush();
+      edit(ws);
+      const key: SetKey = { dir: ws.manifests, transformsDir: ws.transforms, transformFiles: [join(ws.transforms, 'defaults')], defines: I386_DEFINES };
+      expect(cachedManifestSet(cache, key), what).toBeUndefined();
+    }
+    const ws = workspace();
+    const cache = BuildCache.open(tmp())!;
+    const { fromCache } = await loadTwice(ws, cache, { PYTHON_VERSION: '3.9' });
+    expect(fromCache).toBe(true);
+    const other = await loadManifests(ws.manifests, { store: settledStore(cache), defines: { PYTHON_VERSION: '3.11' }, reporter: { note: (n: string) => expect(n).not.toContain('taken from the cache'), warn: () => {}, progress: () => {}, done: () => {} } as never });
+    expect(other.actions.length).toBeGreaterThan(0);
+  });
+
+  it('misses after a same-size edit whose modification time was put back (the change time moved)', async () => {
+    const ws = workspace();
+    const file = join(ws.manifests, 'SUNWcsd.mf');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const cache = BuildCache.open(tmp())!;
+    await loadTwice(ws, cache);
+    const st = statSync(file);
+    const text = readFileSync(file, 'utf8');
+    const edited = text.replace('group=sys', 'group=bin');
+    expect(edited).not.toBe(text);
+    expect(edited.length).toBe(text.length);
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(file, edited);
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(statSync(file).mtimeMs).toBe(st.mtimeMs);
+    const key: SetKey = { dir: ws.manifests, transformsDir: ws.transforms, transformFiles: [join(ws.transforms, 'defaults')], defines: I386_DEFINES };
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
+  });
+
+  it('keeps nothing read from a file changed less than RACY_MS before the read began, and nothing before the build flushes', async () => {
+    const ws = workspace();
+    const cache = BuildCache.open(tmp())!;
+    const set = await loadManifests(ws.manifests);
+    const key: SetKey = { dir: ws.manifests, transformsDir: ws.transforms, transformFiles: [join(ws.transforms, 'defaults')], defines: I386_DEFINES };
+    // The files were written just now: a read that began now cannot trust their stamps.
+    expect(rememberManifestSet(cache, key, set, Date.now())).toBe(false);
+    expect(rememberManifestSet(cache, key, set, Date.now() + 2 * RACY_MS)).toBe(true);
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
+    cache.flush();
+    expect(cachedManifestSet(cache, key)).toBeDefined();
+    expect(cachedManifestSet(cache, { ...key, transformFiles: [] })).toBeUndefined();
+    expect(cachedManifestSet(undefined, key)).toBeUndefined();
+  });
+
+  it('the macro lines: kept with the files they came from and the known values', async () => {
+    const ws = workspace();
+    writeFileSync(join(ws.manifests, 'python.mf'), 'file path=usr/lib/python$(PYTHON_VERSION)/x.py owner=root group=bin mode=0444\n');
+    const cache = BuildCache.open(tmp())!;
+    const read: string[] = [];
+    const lines = await scanMacroLines(ws.manifests, I386_DEFINES, read);
+    expect(read).toContain(join(ws.manifests, 'python.mf'));
+    expect(lines.map((l) => l.text)).toContain('file path=usr/lib/python$(PYTHON_VERSION)/x.py owner=root group=bin mode=0444');
+    expect(rememberMacroLines(cache, ws.manifests, I386_DEFINES, read, lines, Date.now())).toBe(false);
+    expect(rememberMacroLines(cache, ws.manifests, I386_DEFINES, read, lines, Date.now() + 2 * RACY_MS)).toBe(true);
+    cache.flush();
+    expect(cachedMacroLines(cache, ws.manifests, I386_DEFINES)).toEqual(lines);
+    expect(cachedMacroLines(cache, ws.manifests, { ...I386_DEFINES, PYTHON_VERSION: '3.9' })).toBeUndefined();
+    utimesSync(join(ws.manifests, 'python.mf'), new Date(0), new Date(0));
+    expect(cachedMacroLines(cache, ws.manifests, I386_DEFINES)).toBeUndefined();
+  });
+});
