@@ -106,7 +106,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const startedMs = Date.now();
   // Read now, created only once the build writes (a refused build leaves no -o behind).
   const cacheAt = BuildCache.at(outDir, opts.cache);
-  const composed = await timings.time('stage', () => composeTree({ ...opts, outDir, buildCache: cacheAt }));
+  const composed = await timings.time('stage', () => composeTree({ ...opts, outDir, buildCache: cacheAt, timings }));
   const { tree } = composed;
   // The boot check runs before anything is written: an image that would not boot is never made.
   const check = await timings.time('check', () => checkComposed(composed, profile, { pxe: opts.formats.includes('pxe') ? (opts.bootloader ?? 'auto') : undefined }));

@@ -35,6 +35,8 @@ const isInside = (path: string, dir: string): boolean => {
 };
 import type { Reporter } from '../util/progress.js';
 import type { BuildCache } from '../cache/build-cache.js';
+import { Timings } from '../util/timings.js';
+import { performance } from 'node:perf_hooks';
 
 export interface ComposeTreeOptions extends SmfBuildOptions {
   proto: string;
@@ -55,6 +57,8 @@ export interface ComposeTreeOptions extends SmfBuildOptions {
   epoch?: number;
   /** The build cache (parsed manifests are read from it; what is learnt is held for its flush). */
   buildCache?: BuildCache;
+  /** Where the steps' times go (`stage.proto`, `stage.manifests`, `stage.prune`, `stage.state`). */
+  timings?: Timings;
   /** The build's output directory: left out of the image when it lies inside the proto area. */
   outDir?: string;
   reporter: Reporter;
@@ -84,6 +88,7 @@ const STATE_FILES = ['etc/name_to_major', 'etc/driver_aliases', 'etc/driver_clas
  */
 export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTree> {
   const { profile, reporter } = opts;
+  const timings = opts.timings ?? new Timings();
   checkSmfOptions(profile, opts);
   const input = await locateProto(opts.proto);
   if (input.kind === 'dir' && input.root !== input.given && !input.given.endsWith('root_i386')) reporter.note(`using proto area ${input.root}`);
@@ -91,14 +96,14 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   // An output directory inside the proto area would put the previous build's outputs in the image.
   const skip = input.kind === 'dir' && opts.outDir && isInside(resolve(opts.outDir), input.root) ? [resolve(opts.outDir)] : [];
   if (skip.length) reporter.note(`the output directory ${opts.outDir} is inside the proto area; it is left out of the image`);
-  const { tree, tarballManifests } = await stageProto(input, { mtime: opts.epoch, reporter, skip });
+  const { tree, tarballManifests } = await timings.time('stage.proto', () => stageProto(input, { mtime: opts.epoch, reporter, skip }));
   const protoEntries = tree.size - 1;
   const mtime = opts.epoch ?? tree.root.mtime;
   const adjuncts = opts.adjuncts?.length ? await applyAdjuncts(tree, opts.adjuncts, { mtime: opts.epoch, reporter }) : undefined;
   const adjunctPaths = new Set(adjuncts?.paths ?? []);
 
   const manifestsDir = manifestsDirFor(opts, input, tarballManifests, reporter);
-  const source = manifestsDir ? await loadManifestSource(manifestsDir, tree, opts.defines ?? {}, reporter, opts.buildCache) : undefined;
+  const source = manifestsDir ? await timings.time('stage.manifests', () => loadManifestSource(manifestsDir, tree, opts.defines ?? {}, reporter, opts.buildCache)) : undefined;
   const manifestSet = source?.set;
 
   const placed = new Set(await applyOverlays(tree, profile.overlays, opts.epoch));
@@ -163,6 +168,7 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     copies = copyStateFrom(tree, opts.stateFrom, mtime);
     for (const c of copies) placed.add(c.path);
   }
+  const pruneStart = performance.now();
   let pruned: PruneResult;
   if (profile.prune === 'closure') {
     // The deny-list applies first; include globs count as closure roots like keep entries.
@@ -176,10 +182,12 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   } else pruned = pruneByGlobs(tree, profile.include, profile.exclude, placed);
   for (const g of pruned.unmatchedGlobs ?? []) reporter.warn(`profile ${profile.name}: the include glob "${g}" matches nothing in the proto area`);
   if (profile.init.mode === 'smf') await checkSmfImage(tree, profile, { sshKey: opts.sshKey !== undefined, reporter });
+  timings.add('stage.prune', performance.now() - pruneStart);
 
   // Kernel state files and metadata come after pruning: drivers pruned away leave no lines.
   let state: StateResult | undefined;
   let manifests: ComposedTree['manifests'];
+  const stateStart = performance.now();
   if (manifestSet) {
     state = await generateStateFiles(tree, manifestSet, { reporter, keep: copies.map((c) => c.path) });
     for (const p of writeStateFiles(tree, state, mtime).written) placed.add(p);
@@ -190,6 +198,7 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     manifests = { dir: manifestSet.dir, actions: manifestSet.actions.length, metadata, drivers: state.drivers.length, warnings: state.warnings, macros: { defined: source!.defined, inferred: source!.inference.inferred, ambiguous: source!.inference.ambiguous } };
   }
 
+  timings.add('stage.state', performance.now() - stateStart);
   const stateFiles = STATE_FILES.map((path) => {
     const copy = copies.find((c) => c.path === path);
     if (copy) return { path, source: 'state-from' as const, from: copy.from };
