@@ -19,6 +19,8 @@ export interface MetadataOptions {
   reporter?: Reporter;
   /** Paths to leave as they are (files an overlay placed with modes of its own). */
   exclude?: ReadonlySet<string>;
+  /** Paths the tool or an adjunct placed: they have no package, so they are never "unmentioned". */
+  placed?: ReadonlySet<string>;
 }
 
 export interface MetadataResult {
@@ -119,7 +121,7 @@ export async function applyManifestMetadata(tree: StagedTree, set: ManifestSet, 
     if (mode !== undefined && mode & 0o6000) result.setid.push(path);
   }
   for (const e of tree.entries()) {
-    if (e.path === '' || mentioned.has(e.path) || opts.exclude?.has(e.path)) continue;
+    if (e.path === '' || mentioned.has(e.path) || opts.exclude?.has(e.path) || opts.placed?.has(e.path)) continue;
     // Files the tool generated or an overlay supplied are not the proto's to account for.
     if (e.source && (e.source.kind !== 'host' || e.source.origin === 'overlay')) continue;
     result.unmentioned.push(e.path);

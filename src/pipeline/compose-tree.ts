@@ -191,9 +191,8 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
   if (manifestSet) {
     state = await generateStateFiles(tree, manifestSet, { reporter, keep: copies.map((c) => c.path) });
     for (const p of writeStateFiles(tree, state, mtime).written) placed.add(p);
-    const metadata = await applyManifestMetadata(tree, manifestSet, { reporter });
     // Only proto entries count as "not mentioned"; what the tool placed has no package.
-    metadata.unmentioned = metadata.unmentioned.filter((p) => !placed.has(p) && !adjunctPaths.has(p));
+    const metadata = await applyManifestMetadata(tree, manifestSet, { reporter, placed: new Set([...placed, ...adjunctPaths]) });
     for (const w of state.warnings) reporter.warn(w);
     manifests = { dir: manifestSet.dir, actions: manifestSet.actions.length, metadata, drivers: state.drivers.length, warnings: state.warnings, macros: { defined: source!.defined, inferred: source!.inference.inferred, ambiguous: source!.inference.ambiguous } };
   }

@@ -67,6 +67,15 @@ describe('applyManifestMetadata', async () => {
     expect(r.notInImage).toBeGreaterThan(0);
   });
 
+  it('does not count what the tool placed as unmentioned, in the list or in the note it prints', async () => {
+    const t = protoTree();
+    const notes: string[] = [];
+    const reporter = { note: (n: string) => notes.push(n), warn: () => {}, progress: () => {}, done: () => {} } as never;
+    const r = await applyManifestMetadata(t, set, { reporter, placed: new Set(['kernel/drv', 'opt/extra/thing']) });
+    expect(r.unmentioned).toEqual(['etc', 'kernel', 'kernel/drv/amd64', 'opt', 'opt/extra']);
+    expect(notes).toContain('ownership and modes from manifests: 5 entries; 5 entries no manifest mentions keep root:root and their proto mode');
+  });
+
   it('reads passwd and group from a host file as well as from generated data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'accounts-'));
     writeFileSync(join(dir, 'group'), GROUP.replace('sys::3:', 'sys::33:'));
