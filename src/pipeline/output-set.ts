@@ -40,7 +40,8 @@ process.once('exit', () => {
 });
 
 export class OutputSet {
-  private published = false;
+  /** The journal is written: the staged outputs belong to the publish now, finished by this build or the next. */
+  private committed = false;
 
   private constructor(
     readonly outDir: string,
@@ -88,18 +89,17 @@ export class OutputSet {
     const tmp = join(this.outDir, `${JOURNAL}.tmp`);
     await writeFile(tmp, JSON.stringify(journal));
     await rename(tmp, join(this.outDir, JOURNAL));
-    // From here on the build is committed: a kill now is finished by the next build.
+    // From here on the build is committed: a kill now, or a move that fails, is finished by the
+    // next build (the staging directory must stay for it), never left half old and half new.
     owned.delete(this.staging);
+    this.committed = true;
     await applyJournal(this.outDir, journal);
-    // Stryker disable next-line BooleanLiteral: applyJournal has removed the staging directory, so close's removal of it would do nothing
-    this.published = true;
     return remove;
   }
 
-  /** Remove the staging directory (unless published) and release the lock. */
+  /** Remove the staging directory (unless the publish was committed) and release the lock. */
   async close(): Promise<void> {
-    // Stryker disable next-line ConditionalExpression: after a publish the staging directory is gone already (applyJournal), so removing it again does nothing
-    if (!this.published) {
+    if (!this.committed) {
       await rm(this.staging, { recursive: true, force: true });
       owned.delete(this.staging);
     }

@@ -2,13 +2,26 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { OutputSet } from '../../src/pipeline/output-set.js';
 import { InputError, OutputError } from '../../src/util/errors.js';
 import { classifySystemError } from '../../src/util/fs-errors.js';
 
 // openSync and unlinkSync can be made to misbehave, to reach the lock's rarer paths in-process.
-const fsControl = vi.hoisted(() => ({ openError: undefined as string | undefined, keepLocks: false, unlinks: [] as string[] }));
+const fsControl = vi.hoisted(() => ({ openError: undefined as string | undefined, keepLocks: false, unlinks: [] as string[], renameFailsInto: undefined as string | undefined }));
+
+// rename can be made to fail once for a target path ending in renameFailsInto (a move of the publish).
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const rename = (async (from: string, to: string) => {
+    if (fsControl.renameFailsInto && String(to).endsWith(fsControl.renameFailsInto)) {
+      fsControl.renameFailsInto = undefined;
+      throw Object.assign(new Error(`EIO: i/o error, rename '${from}' -> '${to}'`), { code: 'EIO' });
+    }
+    return real.rename(from, to);
+  }) as typeof real.rename;
+  return { ...real, default: { ...real, rename }, rename };
+});
 
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
@@ -32,6 +45,7 @@ afterEach(() => {
   fsControl.openError = undefined;
   fsControl.keepLocks = false;
   fsControl.unlinks = [];
+  fsControl.renameFailsInto = undefined;
   vi.restoreAllMocks();
 });
 
@@ -42,6 +56,27 @@ afterEach(() => {
 const fresh = () => mkdtemp(join(tmpdir(), 'output-set-'));
 
 describe('OutputSet', () => {
+  it('a move that fails during the publish leaves the journal and the staged outputs for the next build, which finishes it', async () => {
+    const out = await fresh();
+    writeFileSync(join(out, 'p.iso'), 'old iso');
+    writeFileSync(join(out, 'p.tar'), 'old tar');
+    const set = await OutputSet.open(out, out);
+    writeFileSync(set.path('p.iso'), 'new iso');
+    writeFileSync(set.path('p.tar'), 'new tar');
+    fsControl.renameFailsInto = `${out}/p.tar`;
+    await expect(set.publish([])).rejects.toThrow(/EIO/);
+    await set.close();
+    // Half published: the next build must see the journal and the staged tar.
+    expect(readFileSync(join(out, 'p.iso'), 'utf8')).toBe('new iso');
+    expect(existsSync(join(out, '.compose-publish.json'))).toBe(true);
+    const next = await OutputSet.open(out, out);
+    expect(readFileSync(join(out, 'p.tar'), 'utf8')).toBe('new tar');
+    expect(existsSync(join(out, '.compose-publish.json'))).toBe(false);
+    expect(readdirSync(out).filter((n) => n.startsWith('.compose-staging-'))).toEqual([basename(dirname(next.path('x')))]);
+    await next.close();
+    expect(readdirSync(out).sort()).toEqual(['p.iso', 'p.tar']);
+  });
+
   it('finishes a publish that a killed build had committed to, before anything else', async () => {
     const out = await fresh();
     const staging = join(out, '.compose-staging-999999-abc');
