@@ -40,6 +40,8 @@ export interface ManifestSet {
   unknownMacros: Map<string, string>;
   /** Every file read to make the set (manifests, includes, transform files), sorted. */
   inputs: string[];
+  /** Taken from the build cache rather than read (nothing it was made from had changed). */
+  fromCache?: boolean;
 }
 
 export interface LoadOptions {
@@ -103,6 +105,7 @@ export async function loadManifests(dir: string, opts: LoadOptions = {}): Promis
   const key: SetKey = { dir: abs, transformsDir, transformFiles, defines };
   const kept = opts.store?.get(key);
   if (kept) {
+    kept.fromCache = true;
     opts.reporter?.note(`package manifests unchanged since the last build: their parsed actions were taken from the cache`);
     reportLoad(kept, opts.reporter);
     return kept;

@@ -80,6 +80,8 @@ export interface BuildResult {
     pxe?: { loader: string; bootFiles: { bios: string; uefi: string } };
     disk?: { format: string; diskBytes: number; fileBytes: number; partitions: Array<{ number: number; name: string; startLba: number; sectors: number }> };
   };
+  /** The package manifests used (none without a workspace or --manifests), and whether the build cache gave them. */
+  manifests?: { dir: string; packages: number; actions: number; fromCache: boolean; defined: Record<string, string>; inferred: Record<string, string> };
   /** How this build differs from the previous one in the same output directory. */
   change: string;
   /** The boot check of the composed tree. */
@@ -157,7 +159,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     };
     // Since the process started: Node's start-up and module loading included.
     timings.add('total', performance.now() - timings.of('total'));
-    return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, change, check, notes: staged.notes, timings: timings.ms };
+    const m = composed.manifests;
+    const manifests = m && { dir: m.dir, packages: m.packages, actions: m.actions, fromCache: m.fromCache, defined: m.macros.defined, inferred: Object.fromEntries(m.macros.inferred.map((i) => [i.name, i.value])) };
+    if (m?.fromCache) staged.notes.push(`cache: ${m.packages} parsed package manifests reused`);
+    return { profile: profile.name, proto: protoLabel(composed), outputs, summary: summarizeTree(tree), boot: bootSummary, manifests, change, check, notes: staged.notes, timings: timings.ms };
   } finally {
     await set.close();
   }

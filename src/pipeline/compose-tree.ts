@@ -73,7 +73,7 @@ export interface ComposedTree {
   /** Where each kernel state file came from. */
   stateFiles: Array<{ path: string; source: 'proto' | 'state-from' | 'manifests' | 'missing'; from?: string }>;
   /** The manifests directory used, if any, and what it gave. */
-  manifests?: { dir: string; actions: number; metadata: MetadataResult; drivers: number; warnings: string[]; macros: { defined: Record<string, string>; inferred: MacroInference['inferred']; ambiguous: MacroInference['ambiguous'] } };
+  manifests?: { dir: string; packages: number; actions: number; fromCache: boolean; metadata: MetadataResult; drivers: number; warnings: string[]; macros: { defined: Record<string, string>; inferred: MacroInference['inferred']; ambiguous: MacroInference['ambiguous'] } };
   /** Paths the overlays and generators placed. */
   placed: string[];
   adjuncts?: AdjunctResult;
@@ -194,7 +194,7 @@ export async function composeTree(opts: ComposeTreeOptions): Promise<ComposedTre
     // Only proto entries count as "not mentioned"; what the tool placed has no package.
     const metadata = await applyManifestMetadata(tree, manifestSet, { reporter, placed: new Set([...placed, ...adjunctPaths]) });
     for (const w of state.warnings) reporter.warn(w);
-    manifests = { dir: manifestSet.dir, actions: manifestSet.actions.length, metadata, drivers: state.drivers.length, warnings: state.warnings, macros: { defined: source!.defined, inferred: source!.inference.inferred, ambiguous: source!.inference.ambiguous } };
+    manifests = { dir: manifestSet.dir, packages: manifestSet.manifests.length, actions: manifestSet.actions.length, fromCache: !!manifestSet.fromCache, metadata, drivers: state.drivers.length, warnings: state.warnings, macros: { defined: source!.defined, inferred: source!.inference.inferred, ambiguous: source!.inference.ambiguous } };
   }
 
   timings.add('stage.state', performance.now() - stateStart);

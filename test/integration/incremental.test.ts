@@ -118,6 +118,10 @@ describe('incremental rebuilds', () => {
       const out = await tempDir();
       await rebuild(out, false);
       expect(await rebuild(out, false)).toContain('package manifests unchanged since the last build');
+      const json = (await build(out)) as unknown as { manifests: { packages: number; actions: number; fromCache: boolean }; notes: string[] };
+      expect(json.manifests).toMatchObject({ packages: 4, fromCache: true });
+      expect(json.manifests.actions).toBeGreaterThan(50);
+      expect(json.notes).toContain('cache: 4 parsed package manifests reused');
 
       edit('demo-SUNWcs.p5m', 'file path=usr/bin/su group=sys mode=4555', 'file path=usr/bin/su owner=adm group=sys mode=4511');
       edit('demo-system-kernel.p5m', 'driver name=kb8042 alias=pnpPNP,303', 'driver name=kb8042 alias=pnpPNP,3f3');
