@@ -23,6 +23,16 @@ afterAll(async () => {
 
 const sha256File = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
 
+// The images below, pinned byte for byte. The writer's bytes are proven right by readers we did
+// not write (the Linux kernel's ufs driver, fsck and the Sleuth Kit, in test/integration); these
+// hashes make any change to those bytes fail here in a second, so a change must be deliberate.
+// After one, run the integration tests, then update the hash.
+const PINNED = {
+  feature: '6f857f460487815faeea45e3e472b622d8ba62061dfb5eae038162f09146c35f',
+  lostAndFound: '6b6b01dd3314c3bb240d99c72f8cd0bd5a255f745145048723500add00ed1d12',
+  fixed: '5a3899f355a000acc0ceef4a4891098c8bedac2273da9efd2b7186b749c5f05a',
+};
+
 async function writeAndVerify(tree: ReturnType<TreeBuilder['tree']['clone']>, name: string, opts: Parameters<typeof writeUfsImage>[2], expectOpts: { lostAndFound?: boolean } = {}) {
   const out = join(work, name);
   const result = await writeUfsImage(tree, out, opts);
@@ -38,6 +48,7 @@ describe('writeUfsImage', () => {
   it('writes the full feature tree so that our reader and checker agree with the staged tree', async () => {
     const tree = await featureTree({ tmpDir: work });
     const { out, result, check, listing } = await writeAndVerify(tree, 'feature.ufs', { size: 'auto', time: T0 });
+    expect(await sha256File(out)).toBe(PINNED.feature);
     expect((await stat(out)).size).toBe(result.sizeBytes);
     expect(result.ncg).toBeGreaterThanOrEqual(2);
     expect(result.inodesUsed).toBe(check.stats.inodesUsed);
@@ -108,6 +119,7 @@ describe('writeUfsImage', () => {
   it('creates lost+found on request, as inode 3 with one block of empty chunks', async () => {
     const b = new TreeBuilder().file('zz', 'z').dir('aa');
     const { out, listing } = await writeAndVerify(b.tree, 'lf.ufs', { size: 'auto', time: T0 + 5, lostAndFound: true }, { lostAndFound: true });
+    expect(await sha256File(out)).toBe(PINNED.lostAndFound);
     const lf = listing.find((e) => e.path === 'lost+found')!;
     expect(lf).toMatchObject({ ino: 3, mode: 0o700, nlink: 2, size: 8192, mtime: T0 + 5 });
     expect(listing.find((e) => e.path === '')!.nlink).toBe(4);
@@ -120,6 +132,7 @@ describe('writeUfsImage', () => {
     const b = new TreeBuilder();
     for (let i = 0; i < 40; i++) b.file(`d${i % 4}/f${i}`, Buffer.alloc(1024 * 1024 + i, i));
     const { out, result } = await writeAndVerify(b.tree, 'fixed.ufs', { size: 64 * MiB, time: T0 });
+    expect(await sha256File(out)).toBe(PINNED.fixed);
     expect((await stat(out)).size).toBe(64 * MiB);
     expect(result.sizeBytes).toBe(64 * MiB);
     expect(result.ncg).toBe(4);
