@@ -6,9 +6,16 @@ export class StagePathError extends Error {}
 
 /** Normalise an image path: strip leading './' and '/', collapse '//' and trailing '/'. */
 export function normalizeImagePath(p: string): string {
+  // Nearly every path is already normal (a walk makes them so): say so without splitting it.
+  if (isNormalPath(p)) return p;
   const parts = p.split('/').filter((c) => c !== '' && c !== '.');
   if (parts.some((c) => c === '..')) throw new StagePathError(`path "${p}" has a ".." component`);
   return parts.join('/');
+}
+
+/** True for a path normalizeImagePath would return unchanged (a '..' anywhere takes the slow path). */
+function isNormalPath(p: string): boolean {
+  return p !== '.' && !p.startsWith('/') && !p.endsWith('/') && !p.startsWith('./') && !p.endsWith('/.') && !p.includes('//') && !p.includes('/./') && !p.includes('..');
 }
 
 export function parentOf(path: string): string {
@@ -85,14 +92,28 @@ export class StagedTree {
       Object.assign(this.byPath.get('')!, { ...entry, path: '' });
       return this.byPath.get('')!;
     }
-    const e: StagedEntry = { ...entry, path };
+    return this.insert({ ...entry, path });
+  }
+
+  /**
+   * put() for an entry made for the tree alone (a walk's): the tree keeps the object itself
+   * instead of a copy, which for tens of thousands of entries is a good part of the walk.
+   */
+  adopt(entry: StagedEntry): StagedEntry {
+    if (entry.path === '' || normalizeImagePath(entry.path) !== entry.path) return this.put(entry);
+    return this.insert(entry);
+  }
+
+  private insert(e: StagedEntry): StagedEntry {
+    const path = e.path;
+    const parent = parentOf(path);
     const old = this.byPath.get(path);
     if (old && old.type === 'dir' && e.type !== 'dir') this.remove(path);
     else if (old && old.type !== 'dir' && e.type === 'dir') this.remove(path);
-    this.ensureDir(parentOf(path), e.mtime);
+    this.ensureDir(parent, e.mtime);
     if (old?.type === 'hardlink') this.links.get(old.target!)?.delete(path);
     this.byPath.set(path, e);
-    this.kids.get(parentOf(path))!.add(path);
+    this.kids.get(parent)!.add(path);
     if (e.type === 'hardlink') {
       e.target = normalizeImagePath(e.target ?? '');
       let set = this.links.get(e.target);

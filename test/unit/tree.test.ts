@@ -21,6 +21,28 @@ describe('StagedTree', () => {
     expect(normalizeImagePath('./a//b/')).toBe('a/b');
   });
 
+  it('adopts a walked entry as it is, and copies one whose path is not normal', () => {
+    const t = new StagedTree();
+    const e = { path: 'usr/bin/ls', type: 'file' as const, mode: 0o555, uid: 0, gid: 2, size: 0, mtime: 7 };
+    expect(t.adopt(e)).toBe(e);
+    expect(t.get('usr/bin/ls')).toBe(e);
+    expect(t.get('usr/bin')).toMatchObject({ type: 'dir', mode: 0o755, mtime: 7 });
+    expect(t.children('usr/bin')).toEqual(['usr/bin/ls']);
+    const odd = { ...e, path: '/usr//bin/cat' };
+    const kept = t.adopt(odd);
+    expect(kept).not.toBe(odd);
+    expect(kept.path).toBe('usr/bin/cat');
+    expect(odd.path).toBe('/usr//bin/cat');
+    expect(() => t.adopt({ ...e, path: '', type: 'file' })).toThrow(StagePathError);
+  });
+
+  it('normalises every odd form, and gives a normal path back as it is', () => {
+    const cases: Array<[string, string]> = [['.', ''], ['', ''], ['/a', 'a'], ['a/', 'a'], ['./a', 'a'], ['a/.', 'a'], ['a//b', 'a/b'], ['a/./b', 'a/b'], ['a..b/c.d', 'a..b/c.d'], ['usr/lib/x.so.1', 'usr/lib/x.so.1']];
+    for (const [given, want] of cases) expect(normalizeImagePath(given), given).toBe(want);
+    expect(() => normalizeImagePath('a/..')).toThrow(StagePathError);
+    expect(() => normalizeImagePath('../a')).toThrow(StagePathError);
+  });
+
   it('removes a directory subtree', () => {
     const t = new StagedTree();
     t.put(file('a/b/c'));
