@@ -52,6 +52,7 @@ export function parsePolicy(words: string[], action: ManifestAction): PolicyEntr
       if (word.startsWith('(') && !/^\((\d+|0x[0-9a-fA-F]+)(-(\d+|0x[0-9a-fA-F]+))?\)[cCbB]$/.test(word)) {
         throw new InputError(`${where(action)}: policy minor range "${word}" must look like (0-63)c or (5)b`);
       }
+      // Stryker disable next-line ArrayDeclaration: the fallback is used only when there is no '*', and any array of length 0 or 1 passes '> 1' alike
       if ((word.match(/\*/g) ?? []).length > 1) throw new InputError(`${where(action)}: policy minor "${word}" has more than one '*'`);
       entries.push({ minor: word, tokens: [] });
       continue;
@@ -81,11 +82,17 @@ export function driverSpec(action: ManifestAction): DriverSpec {
   return {
     name,
     aliases,
-    classes: attrList(action, 'class').flatMap((c) => c.trim().split(/\s+/)).filter(Boolean),
+    classes: attrList(action, 'class')
+      .flatMap((c) =>
+        // Stryker disable next-line MethodExpression,Regex: without trim() or with /\s/ the split only yields extra empty strings, which filter(Boolean) drops
+        c.trim().split(/\s+/),
+      )
+      .filter(Boolean),
     // Each perms value is one entry even when its minor holds a comma ("*,cu"), as the proto's
     // own minor_perm has it; add_drv would split such a value at the comma.
     perms: attrList(action, 'perms').map((p) => perm(p, 'perms', action)),
     clonePerms,
+    // Stryker disable next-line Regex: splitting at /\s/ only yields extra empty strings, which filter(Boolean) drops
     policy: parsePolicy(attrList(action, 'policy').join(' ').split(/\s+/).filter(Boolean), action),
     privs: attrList(action, 'privs')
       .join(',')

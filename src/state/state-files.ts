@@ -15,6 +15,7 @@ export const DEVLINK_TAB = 'etc/devlink.tab';
 export const DRIVER_STATE_FILES = [NAME_TO_MAJOR, DRIVER_ALIASES, DRIVER_CLASSES, MINOR_PERM, DEVICE_POLICY, EXTRA_PRIVS, DEVLINK_TAB] as const;
 export type DriverStateFile = (typeof DRIVER_STATE_FILES)[number];
 
+// Stryker disable next-line Regex: splitting at /\s/ rather than /\s+/ only adds empty strings, which filter(Boolean) drops
 const words = (s: string) => s.split(/\s+/).filter(Boolean);
 const unquote = (s: string) => s.replace(/^"(.*)"$/, '$1');
 
