@@ -21,8 +21,10 @@ export class Spool {
       throw new OutputError(`cannot make a temporary directory in ${base} for the tarball's members (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); point COMPOSE_TMPDIR (or TMPDIR) at a writable directory with room for the unpacked proto area`);
     }
     registerPathRole(this.dir, 'temp', "the tarball's temporary spool");
-    const cleanup = () => this.dispose();
-    process.once('exit', cleanup);
+    // One exit handler for every spool of the process, not one each.
+    if (!exitHandled) process.once('exit', disposeAll);
+    exitHandled = true;
+    live.add(this);
   }
 
   /** A fresh file path for the next member. */
@@ -39,5 +41,14 @@ export class Spool {
 
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this);
   }
+}
+
+/** The spools not yet disposed of: removed when the process exits. */
+const live = new Set<Spool>();
+let exitHandled = false;
+
+function disposeAll(): void {
+  for (const s of [...live]) s.dispose();
 }

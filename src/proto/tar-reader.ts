@@ -59,6 +59,7 @@ const SMALL_MEMBER = 1 << 20;
  */
 function refuseUnreadable(label: string, h: tarStream.Header): void {
   const pax = (h as tarStream.Header & { pax?: Record<string, string> | null }).pax ?? {};
+  // Stryker disable next-line ConditionalExpression: tar-stream gives an unknown type as null, never undefined (the undefined test is for the type's sake)
   if (h.type === null || h.type === undefined) {
     throw new InputError(`${label}: member "${h.name}" has a tar type compose does not read (a GNU sparse, multi-volume or vendor-specific member); make the tarball without --sparse, with plain files, links and directories`);
   }
@@ -116,6 +117,7 @@ export async function readTarMembers(file: string, gzip: boolean, opts: TarReadO
       const h = member.header;
       refuseUnreadable(label, h);
       const type = TAR_TYPES[h.type!];
+      // Stryker disable next-line ConditionalExpression,BlockStatement: unreachable with tar-stream 3, which consumes pax and GNU long-name headers itself and gives every other type a TAR_TYPES name or null (refused above)
       if (!type) {
         member.resume();
         continue; // pax/global headers are handled by tar-stream; other types carry no image entry
@@ -129,11 +131,13 @@ export async function readTarMembers(file: string, gzip: boolean, opts: TarReadO
         } else member.resume();
         continue;
       }
+      // Stryker disable next-line OptionalChaining: tar-stream gives every header an mtime Date
       const entry: StagedEntry = { path, type, mode: (h.mode ?? 0o644) & PERM_MASK, uid: 0, gid: 0, size: 0, mtime: opts.mtime ?? Math.floor((h.mtime?.getTime() ?? 0) / 1000) };
       if (type === 'file') {
         const spoolPath = spool.allocate();
         const hash = createHash('sha256');
         let size = 0;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: gathering in memory and streaming give the same spool file, size and hash; the choice only bounds memory
         if ((h.size ?? Infinity) <= SMALL_MEMBER) {
           // Most members are small: gather one in memory and write it with one synchronous call,
           // rather than pay an asynchronous open/write/close round trip per member.
@@ -206,6 +210,7 @@ function protoPrefix(file: string, raw: StagedEntry[]): string {
   const shapedAt = (prefix: string) => missingShape((p) => dirs.has(prefix === '' ? p : `${prefix}/${p}`)).length === 0;
   if (shapedAt('')) return '';
   // Candidates: directories at most three levels down whose contents have the proto shape.
+  // Stryker disable next-line EqualityOperator: the candidates are distinct directory paths, so a <= b and a < b agree
   const candidates = [...dirs].filter((d) => d.split('/').length <= 3 && shapedAt(d)).sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
   const named = candidates.filter((d) => d === 'root_i386' || d.endsWith('/root_i386'));
   if (named.length) return named[0];
@@ -249,11 +254,13 @@ export function buildTreeFromMembers(label: string, raw: StagedEntry[], mtime?: 
       tree.put(e);
     } catch (err) {
       // Two members that cannot both exist: a path below something that is not a directory.
+      // Stryker disable next-line ConditionalExpression: StagedTree.put throws only StagePathError
       if (err instanceof StagePathError) throw new InputError(`${file}: member "${e.path}" cannot be placed: ${err.message}`);
       throw err;
     }
   }
   // A hardlink takes its owner's inode: same mode.
+  // Stryker disable next-line ConditionalExpression: contentOwner of any other entry is the entry itself, so giving it its own mode changes nothing
   for (const e of tree.entries()) if (e.type === 'hardlink') e.mode = tree.contentOwner(e).mode;
   canonicalizeHardlinks(tree);
   return tree;
