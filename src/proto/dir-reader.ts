@@ -47,6 +47,8 @@ function utf8Length(b: Buffer, i: number): number {
 
 /** Whether a name is valid UTF-8 (so it survives as a string unchanged). */
 export function isUtf8Name(name: Buffer): boolean {
+  // Nearly every name is ASCII, which is UTF-8: only the others are decoded to tell.
+  if (name.every((c) => c < 0x80)) return true;
   return Buffer.from(name.toString('utf8')).equals(name);
 }
 
@@ -73,6 +75,7 @@ export async function readDirTree(root: string, opts: DirReadOptions): Promise<S
   tree.root.mode = rootSt.mode & PERM_MASK;
   const seenInodes = new Map<string, string>();
   let count = 0;
+  const base = join(root, '/');
   const walk = (rel: string): void => {
     const abs = rel === '' ? root : join(root, rel);
     let raw: Buffer[];
@@ -89,7 +92,8 @@ export async function readDirTree(root: string, opts: DirReadOptions): Promise<S
     const subdirs: string[] = [];
     for (const name of names) {
       const path = rel === '' ? name : `${rel}/${name}`;
-      const hostPath = join(root, path);
+      // join(root, path) without normalising again: a name read from a directory holds no '/'.
+      const hostPath = base + path;
       if (opts.skip?.includes(hostPath)) continue;
       const st = lstatSync(hostPath);
       const type = typeOf(st);
@@ -117,7 +121,7 @@ export async function readDirTree(root: string, opts: DirReadOptions): Promise<S
           // Stryker disable next-line ConditionalExpression,EqualityOperator: a single-link file is never met again under another name, so remembering it changes nothing (the test only saves memory)
           if (st.nlink > 1) seenInodes.set(key, path);
           entry.size = st.size;
-          entry.source = new WalkedFileSource(root, path, opts.origin, [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs].join(':'));
+          entry.source = new WalkedFileSource(root, path, opts.origin, `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`);
         }
       } else if (type === 'symlink') {
         entry.target = readlinkSync(hostPath);
@@ -126,7 +130,7 @@ export async function readDirTree(root: string, opts: DirReadOptions): Promise<S
       } else if (type === 'char' || type === 'block') {
         entry.rdev = splitLinuxDev(st.rdev);
       }
-      tree.put(entry);
+      tree.adopt(entry);
       if (type === 'dir') subdirs.push(path);
       if (++count % 500 === 0) opts.reporter?.progress('reading proto', count, 0);
     }
