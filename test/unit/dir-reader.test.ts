@@ -9,6 +9,7 @@ import { escapeName, isUtf8Name, readDirTree } from '../../src/proto/dir-reader.
 import type { StagedEntry } from '../../src/stage/model.js';
 import { InputError } from '../../src/util/errors.js';
 import type { Reporter } from '../../src/util/progress.js';
+import { caught } from '../support/caught.js';
 
 // The directory reader walks a proto area into the staged model. Device nodes cannot be made
 // without root, and an unreadable directory cannot be shown to root: those host answers are
@@ -70,14 +71,6 @@ const stampOf = (p: string): string => {
   return [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs].join(':');
 };
 
-const caught = async (p: Promise<unknown>): Promise<Error> => {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('expected a rejection');
-  return e;
-};
 
 describe('escapeName', () => {
   const cases: Array<[number[], string]> = [

@@ -9,6 +9,7 @@ import { buildTreeFromMembers, readTarball, readTarMembers } from '../../src/pro
 import type { StagedEntry } from '../../src/stage/model.js';
 import { InputError, OutputError } from '../../src/util/errors.js';
 import type { Reporter } from '../../src/util/progress.js';
+import { caught } from '../support/caught.js';
 
 // The tarball reader: members to entries (with contents spooled), where the proto sits among
 // the members, workspace manifests, and the refusals.
@@ -59,14 +60,6 @@ function retype(tar: Buffer, name: string, flag: string): Buffer {
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-const caught = async (p: Promise<unknown>): Promise<Error> => {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('expected a rejection');
-  return e;
-};
 
 function recorder(onProgress?: () => void): Reporter & { calls: unknown[][] } {
   const calls: unknown[][] = [];
