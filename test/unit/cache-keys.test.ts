@@ -103,6 +103,49 @@ describe('the cache files', () => {
     expect(previousChunks(cache, join(dir, 'other'), 'z')).toBeUndefined();
   });
 
+  it('creates a nested --cache directory, and holds writeLater data back until flush, creating the directory then', () => {
+    const dir = tmp();
+    expect(BuildCache.open(dir, join(dir, 'a/b/c'))?.dir).toBe(join(dir, 'a/b/c'));
+    const later = BuildCache.at(dir, join(dir, 'later/cache'))!;
+    expect(existsSync(later.dir)).toBe(false);
+    later.writeLater('w.json', { n: 3 });
+    expect(existsSync(later.dir)).toBe(false);
+    later.flush();
+    expect(later.read('w.json')).toEqual({ n: 3 });
+    rmSync(join(later.dir, 'w.json'));
+    later.flush();
+    expect(existsSync(join(later.dir, 'w.json'))).toBe(false);
+    expect(BuildCache.at(dir, false)).toBeUndefined();
+    expect(BuildCache.at(dir)?.dir).toBe(join(dir, '.compose-cache'));
+  });
+
+  it('file hashes: the last line without a newline counts; paths not in the tree, sourceless files and a missing cache are no trouble', async () => {
+    const proto = tmp();
+    const out = tmp();
+    for (const f of ['a', 'b']) writeFileSync(join(proto, f), f);
+    const cache = BuildCache.open(out)!;
+    const tree = await readDirTree(proto, { origin: 'proto' });
+    for (const f of ['a', 'b']) tree.get(f)!.sha256 = f.repeat(64);
+    // Written by the tool (no stamp), generated, and a name with a newline: none is remembered.
+    tree.put({ path: 'gen', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 1, mtime: 1, source: { kind: 'generated', data: Buffer.from('g'), generator: 't' }, sha256: 'c'.repeat(64) });
+    tree.put({ path: 'nostamp', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 1, mtime: 1, source: { kind: 'host', path: join(proto, 'a'), origin: 'overlay' }, sha256: 'd'.repeat(64) });
+    tree.put({ ...tree.get('a')!, path: 'new\nline' });
+    tree.put({ path: 'ln', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 1, mtime: 1, target: 'a', sha256: 'e'.repeat(64) });
+    expect(() => rememberFileHashes(undefined, out, tree, Date.now() + 2 * RACY_MS)).not.toThrow();
+    rememberFileHashes(cache, out, tree, Date.now() + 2 * RACY_MS);
+    const name = cache.nameFor('file-hashes', out);
+    const lines = cache.readBytes(name)!.toString().split('\n').filter(Boolean);
+    expect(lines.map((l) => l.split(' ').at(-1))).toEqual(['1', 'a', 'b']);
+    // No final newline, and a line for a path the next tree does not have, before it.
+    writeFileSync(join(cache.dir, name), `${lines[0]}\n${'f'.repeat(64)} 1:2:3:4:5 not-there\n${lines[2]}`);
+    const again = await readDirTree(proto, { origin: 'proto' });
+    again.put({ path: 'not-there', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1 });
+    expect(applyFileHashes(cache, out, again)).toBe(1);
+    expect(again.get('b')!.sha256).toBe('b'.repeat(64));
+    expect(again.get('a')!.sha256).toBeUndefined();
+    expect(again.get('not-there')!.sha256).toBeUndefined();
+  });
+
   it('reads only what this version wrote; names subjects apart; an output directory that cannot hold a cache means no cache', () => {
     const dir = tmp();
     const cache = BuildCache.open(dir)!;
