@@ -26,7 +26,9 @@ async function readHead(src: ByteSource, max: number): Promise<Buffer> {
 export function shebangInterpreter(head: Buffer): string | undefined {
   if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21) return undefined;
   const nl = head.indexOf(0x0a);
+  // Stryker disable next-line EqualityOperator: the head starts with "#!", so a newline is never at index 0
   const line = head.toString('latin1', 2, nl < 0 ? Math.min(head.length, 256) : nl).trim();
+  // Stryker disable next-line Regex: the line is trimmed and only the first word is taken, so splitting on one blank or a run of them gives the same word
   const interpreter = line.split(/[ \t]+/)[0];
   return interpreter || undefined;
 }

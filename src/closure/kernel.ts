@@ -25,6 +25,7 @@ export function isKernelPath(path: string): boolean {
 /** A module's dependency names: DT_NEEDED if it has any, else the `_depends_on` words. */
 export function moduleDependencyNames(needed: string[], dependsOn: string | undefined): string[] {
   if (needed.length) return needed;
+  // Stryker disable next-line Regex: empty words are filtered out, so splitting on one blank or a run of them gives the same names
   return (dependsOn ?? '').split(/[ \t]+/).filter(Boolean);
 }
 
@@ -32,6 +33,7 @@ export function moduleDependencyNames(needed: string[], dependsOn: string | unde
 export function moduleCandidates(name: string, elfClass: ElfClass = 64): string[] {
   const clean = name.replace(/^\/+/, '');
   const slash = clean.lastIndexOf('/');
+  // Stryker disable next-line EqualityOperator: leading slashes are stripped above, so a slash is never at index 0
   const withSuffix = slash < 0 ? `${KERNEL_ISA_DIR}/${clean}` : `${clean.slice(0, slash)}/${KERNEL_ISA_DIR}/${clean.slice(slash + 1)}`;
   const suffixed = elfClass === 64 ? MODULE_PATH.map((d) => `${d}/${withSuffix}`) : [];
   return [...suffixed, ...MODULE_PATH.map((d) => `${d}/${clean}`)];
