@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,6 +113,34 @@ describe('the parsed-manifest cache', () => {
     expect(cachedManifestSet(cache, key)).toBeDefined();
     expect(cachedManifestSet(cache, { ...key, transformFiles: [] })).toBeUndefined();
     expect(cachedManifestSet(undefined, key)).toBeUndefined();
+  });
+
+  it('the same macro values given in another order hit; a file whose modification time lies ahead is not trusted; a set without transforms round-trips', async () => {
+    const ws = { manifests: join(tmp(), 'manifests'), transforms: join(tmp(), 'transforms') };
+    mkdirSync(ws.manifests);
+    writeFileSync(join(ws.manifests, 'SUNWcsd.mf'), 'set name=pkg.fmri value=pkg:/a@1\ndir path=etc owner=root group=sys mode=0755\n');
+    const cache = BuildCache.open(tmp())!;
+    const set = await loadManifests(ws.manifests, { transformsDir: null });
+    const key: SetKey = { dir: ws.manifests, transformFiles: [], defines: { A: '1', B: '2', ...I386_DEFINES } };
+    expect(rememberManifestSet(cache, key, set, Date.now() + 2 * RACY_MS)).toBe(true);
+    cache.flush();
+    const back = cachedManifestSet(cache, { ...key, defines: { ...I386_DEFINES, B: '2', A: '1' } });
+    expect(back).toBeDefined();
+    expect(back!.transformsDir).toBeUndefined();
+    expect('transformsDir' in back!).toBe(false);
+    expect({ ...back!, fromCache: undefined }).toEqual({ ...set, transformsDir: undefined });
+    expect(cachedManifestSet(cache, { ...key, transformsDir: ws.transforms })).toBeUndefined();
+    // A modification time in the future: later than any read could begin, so never trusted.
+    const file = join(ws.manifests, 'SUNWcsd.mf');
+    const ahead = (Date.now() + 60_000) / 1000;
+    utimesSync(file, ahead, ahead);
+    expect(rememberManifestSet(cache, key, set, Date.now() + 2 * RACY_MS)).toBe(false);
+    // A manifests directory that is gone keeps nothing and finds nothing.
+    expect(rememberManifestSet(cache, { ...key, dir: join(ws.manifests, 'gone') }, set, Date.now() + 2 * RACY_MS)).toBe(false);
+    expect(cachedManifestSet(cache, { ...key, dir: join(ws.manifests, 'gone') })).toBeUndefined();
+    expect(rememberManifestSet(undefined, key, set, 0)).toBe(false);
+    expect(rememberMacroLines(undefined, ws.manifests, I386_DEFINES, [], [], 0)).toBe(false);
+    expect(cachedMacroLines(undefined, ws.manifests, I386_DEFINES)).toBeUndefined();
   });
 
   it('the macro lines: kept with the files they came from and the known values', async () => {
