@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { installGrubBios } from '../../src/disk/grub-bios.js';
 import type { Partition } from '../../src/disk/layout.js';
 import { InputError } from '../../src/util/errors.js';
 import { caught } from '../support/caught.js';
+import { openUnder } from '../support/open-files.js';
 
 // GRUB's BIOS stages patched into a disk image (src/disk/grub-bios.ts), byte by byte: the host's
 // boot.img around the MBR's own fields, and a stand-in core image with its block list.
@@ -29,16 +30,6 @@ afterEach(() => {
   platform.asked = [];
 });
 
-/** The files this process has open under `dir` (a descriptor left open shows here). */
-const openUnder = (dir: string): string[] =>
-  readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      return target.startsWith(dir) ? [target] : [];
-    } catch {
-      return [];
-    }
-  });
 const biosBoot = (startLba: number, sectors: number): Partition => ({ number: 1, role: 'bios', name: 'BIOS boot', type: 'x', uuid: 'y', startLba, sectors });
 
 /** A 4 MiB disk whose every byte is set (i * 7 + 3, so the MBR's fields are recognisable). */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readlinkSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { StagedTree } from '../../src/stage/tree.js';
 import { InputError } from '../../src/util/errors.js';
 import type { Reporter } from '../../src/util/progress.js';
 import { caught } from '../support/caught.js';
+import { openUnder } from '../support/open-files.js';
 
 // The disk image (src/disk/disk-image.ts) without grub-mkimage or mtools: GRUB's images are
 // stand-ins written by a mocked makeGrubImage, the FAT file systems are recorded (with the
@@ -74,16 +75,6 @@ afterEach(() => {
   conv.calls = [];
 });
 
-/** The files this process has open under `dir` (a descriptor left open shows here). */
-const openUnder = (dir: string): string[] =>
-  readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      return target.startsWith(dir) ? [target] : [];
-    } catch {
-      return [];
-    }
-  });
 const UNIX = 'platform/i86pc/kernel/amd64/unix';
 const KERNEL = 'ELF kernel stand-in';
 const kernel = (): StagedEntry => ({ path: UNIX, type: 'file', mode: 0o755, uid: 0, gid: 0, size: KERNEL.length, mtime: 1, source: { kind: 'generated', data: Buffer.from(KERNEL), generator: 't' } });

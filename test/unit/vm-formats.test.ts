@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readlinkSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { convertDisk, DISK_EXTENSIONS, DISK_FORMATS, patchVmdkCid } from '../../src/disk/vm-formats.js';
 import { caught } from '../support/caught.js';
+import { openUnder } from '../support/open-files.js';
 
 /** Every command run through src/util/children.js; `instead` replaces the real run when set. */
 const runs = vi.hoisted(() => ({ calls: [] as Array<[string, string[]]>, instead: undefined as undefined | ((args: string[]) => void) }));
@@ -45,16 +46,6 @@ afterEach(() => {
   runs.instead = undefined;
 });
 
-/** The files this process has open under `dir` (a descriptor left open shows here). */
-const openUnder = (dir: string): string[] =>
-  readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      return target.startsWith(dir) ? [target] : [];
-    } catch {
-      return [];
-    }
-  });
 
 // qemu-img prints a VMDK's content id without leading zeros ("CID=%x"): 1 in 16 ids is shorter
 // than 8 digits, and the descriptor text is then shorter too. The patch must give the same bytes
