@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../util/errors.js';
 import { expandMacros, leadingMacro } from './macros.js';
@@ -58,7 +59,7 @@ export async function scanMacroLines(dir: string, defines: Readonly<Record<strin
     read.push(file);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (e) {
       throw new InputError(`cannot read manifest ${file}: ${(e as Error).message}`);
     }

@@ -116,13 +116,11 @@ export async function loadManifests(dir: string, opts: LoadOptions = {}): Promis
   const inputs = new Set<string>();
   // The transform files are the same for every manifest: read and parsed once, not 530 times.
   const transforms = await readTransformFiles(transformFiles, defines, includeDirs);
-  // Reading is I/O and each manifest is independent: several are read at once, and taken in name order.
-  let done = 0;
-  const loaded = await mapInOrder(names, READ_AHEAD, async (name) => {
-    const m = await loadManifestFile(join(abs, name), { defines, includeDirs, transformFiles, transforms });
-    opts.reporter?.progress('reading manifests', ++done, names.length);
-    return m;
-  });
+  const loaded: LoadedManifest[] = [];
+  for (const [i, name] of names.entries()) {
+    opts.reporter?.progress('reading manifests', i, names.length);
+    loaded.push(await loadManifestFile(join(abs, name), { defines, includeDirs, transformFiles, transforms }));
+  }
   for (const [i, name] of names.entries()) {
     const path = join(abs, name);
     const m = loaded[i];
@@ -178,23 +176,6 @@ interface LoadedManifest {
   inputs: Set<string>;
 }
 
-/** How many manifests are read at once. */
-const READ_AHEAD = 16;
-
-/** `fn` over `items` with at most `limit` at a time; the results in the items' order. */
-async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** The transform files read once, as pkgmogrify would read them after each manifest. */
 export async function readTransformFiles(files: string[], defines: Readonly<Record<string, string>>, includeDirs: string[]): Promise<ReadState> {
   const state = newReadState(defines, includeDirs);
@@ -232,7 +213,7 @@ export async function loadManifestFile(path: string, opts: { defines: Readonly<R
         if (e instanceof ActionSyntaxError) throw new InputError(`${line.file}:${line.line}: ${e.message}`);
         throw e;
       }
-      const action: ManifestAction = { ...parsed, manifest: path, file: line.file, line: line.line };
+      const action: ManifestAction = { type: parsed.type, payload: parsed.payload, attrs: parsed.attrs, manifest: path, file: line.file, line: line.line };
       if (action.type === 'set') {
         const name = attrOne(action, 'name');
         if (name !== undefined) pkgAttrs.set(name, [...(pkgAttrs.get(name) ?? []), ...attrList(action, 'value')]);
