@@ -20,7 +20,7 @@ const FORMAT = 1;
 
 export class BuildCache {
   /** Writes held back until the build has published its outputs (see `writeLater`). */
-  private readonly held: Array<{ name: string; data: unknown }> = [];
+  private readonly held: Array<{ name: string; make: () => unknown }> = [];
 
   private constructor(readonly dir: string) {}
 
@@ -48,14 +48,17 @@ export class BuildCache {
     }
   }
 
-  /** Store `data` under `name` when `flush` is called: after the build's outputs are published. */
-  writeLater(name: string, data: unknown): void {
-    this.held.push({ name, data });
+  /**
+   * Store what `make` gives under `name` when `flush` is called: after the build's outputs are
+   * published. It is made then, not now, so it never adds to the build's peak memory.
+   */
+  writeLater(name: string, make: () => unknown): void {
+    this.held.push({ name, make });
   }
 
   /** Write what `writeLater` held back. */
   flush(): void {
-    if (this.held.length && this.create()) for (const { name, data } of this.held) this.write(name, data);
+    if (this.held.length && this.create()) for (const { name, make } of this.held) this.write(name, make());
     this.held.length = 0;
   }
 

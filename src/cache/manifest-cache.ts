@@ -56,10 +56,10 @@ function lookup<T>(cache: BuildCache | undefined, name: string, key: string): T 
 }
 
 /**
- * Hold `value` for the next build (written when this build publishes). Nothing is kept when an
+ * Hold what `value` gives for the next build (made and written when this build publishes). Nothing is kept when an
  * input changed after `readStartMs - RACY_MS` or has gone.
  */
-function remember<T>(cache: BuildCache | undefined, name: string, key: string, dirs: string[], inputs: string[], readStartMs: number, value: T): boolean {
+function remember<T>(cache: BuildCache | undefined, name: string, key: string, dirs: string[], inputs: string[], readStartMs: number, value: () => T): boolean {
   if (!cache) return false;
   const listings: Record<string, string[]> = {};
   for (const d of dirs) {
@@ -73,7 +73,7 @@ function remember<T>(cache: BuildCache | undefined, name: string, key: string, d
     if (!s || s.changedMs >= readStartMs - RACY_MS) return false;
     stamps[path] = s.stamp;
   }
-  cache.writeLater(name, { version: VERSION, key, listings, stamps, value } satisfies Stored<T>);
+  cache.writeLater(name, () => ({ version: VERSION, key, listings, stamps, value: value() }) satisfies Stored<T>);
   return true;
 }
 
@@ -94,7 +94,7 @@ export function cachedManifestSet(cache: BuildCache | undefined, key: SetKey): M
 export function rememberManifestSet(cache: BuildCache | undefined, key: SetKey, set: ManifestSet, readStartMs: number): boolean {
   if (!cache) return false;
   const dirs = [key.dir, ...(key.transformsDir ? [key.transformsDir] : [])];
-  return remember(cache, setName(cache, key.dir), keyOf(sortedKey(key)), dirs, set.inputs, readStartMs, storeSet(set));
+  return remember(cache, setName(cache, key.dir), keyOf(sortedKey(key)), dirs, set.inputs, readStartMs, () => storeSet(set));
 }
 
 /** The build cache as the manifest loader's store. */
@@ -108,7 +108,7 @@ export function cachedMacroLines(cache: BuildCache | undefined, dir: string, kno
 }
 
 export function rememberMacroLines(cache: BuildCache | undefined, dir: string, known: Readonly<Record<string, string>>, files: string[], lines: MacroLine[], readStartMs: number): boolean {
-  return !!cache && remember(cache, linesName(cache, dir), keyOf(sortedDefines(known)), [dir], files, readStartMs, lines);
+  return !!cache && remember(cache, linesName(cache, dir), keyOf(sortedDefines(known)), [dir], files, readStartMs, () => lines);
 }
 
 const sortedDefines = (d: Readonly<Record<string, string>>): Array<[string, string]> => Object.entries(d).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -108,7 +108,7 @@ describe('the cache files', () => {
     expect(BuildCache.open(dir, join(dir, 'a/b/c'))?.dir).toBe(join(dir, 'a/b/c'));
     const later = BuildCache.at(dir, join(dir, 'later/cache'))!;
     expect(existsSync(later.dir)).toBe(false);
-    later.writeLater('w.json', { n: 3 });
+    later.writeLater('w.json', () => ({ n: 3 }));
     expect(existsSync(later.dir)).toBe(false);
     later.flush();
     expect(later.read('w.json')).toEqual({ n: 3 });
