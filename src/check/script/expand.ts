@@ -58,26 +58,22 @@ export async function expandWord(w: Word, s: ScriptState, runSubst: SubstRunner)
   // Split the splittable segments on IFS; the rest join onto the neighbouring text.
   const fields: string[] = [];
   let cur = '';
-  let have = false;
   for (const g of segs) {
     const text = g.text as string;
     if (!g.split) {
       cur += text;
-      have = have || text !== '';
       continue;
     }
     const pieces = text.split(IFS);
     for (let i = 0; i < pieces.length; i++) {
       if (i > 0) {
-        if (have || cur !== '') fields.push(cur);
+        if (cur !== '') fields.push(cur);
         cur = '';
-        have = false;
       }
       cur += pieces[i];
-      have = have || pieces[i] !== '';
     }
   }
-  if (have || cur !== '' || quotedEmpty) fields.push(cur);
+  if (cur !== '' || quotedEmpty) fields.push(cur);
   return { fields, openEnded, state };
 }
 
@@ -135,7 +131,7 @@ function globToRegExp(g: string): string {
       const end = g.indexOf(']', i + 2);
       if (end < 0) out += '\\[';
       else {
-        const body = g.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = g.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\').replace(/]/g, '\\]');
         out += `[${body}]`;
         i = end;
       }
@@ -213,11 +209,13 @@ function arith(text: string, s: ScriptState): Value {
     const v = s.vars.get(n);
     return v !== undefined && v !== null && /^-?\d+$/.test(v.trim()) ? `(${v.trim()})` : 'NaN';
   });
+  // Stryker disable next-line MethodExpression: blanks around the expression change nothing (a blank one is a syntax error, null, either way)
   expr = expr.trim();
   // Only numbers and operators are left to evaluate; anything else is not known.
   if (expr.includes('NaN') || !/^[\d\s()+\-*/%<>=!&|]*$/.test(expr)) return null;
   try {
     const v = Function(`"use strict"; return (${expr.replace(/\//g, '/')});`)() as number | boolean;
+    // Stryker disable next-line StringLiteral: Math.trunc of a boolean is 1 or 0 too
     const n = typeof v === 'boolean' ? (v ? 1 : 0) : Math.trunc(v);
     return Number.isFinite(n) ? String(n) : null;
   } catch {
