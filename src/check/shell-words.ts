@@ -26,7 +26,9 @@ export function shellWords(line: string): string[] {
     const c = line[i];
     if (c === "'" || c === '"') {
       const end = line.indexOf(c, i + 1);
+      // Stryker disable next-line EqualityOperator: indexOf from i + 1 is never 0, so < 0 and <= 0 agree
       cur += line.slice(i + 1, end < 0 ? line.length : end);
+      // Stryker disable next-line EqualityOperator: indexOf from i + 1 is never 0, so < 0 and <= 0 agree
       i = end < 0 ? line.length : end;
       inWord = true;
     } else if (c === '\\' && i + 1 < line.length) {
@@ -65,6 +67,7 @@ export function simpleCommands(text: string): SimpleCommand[] {
   const out: SimpleCommand[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
+    // Stryker disable next-line ConditionalExpression: a shortcut; shellWords gives no words for a comment line anyway
     if (/^\s*#/.test(lines[n])) continue;
     let cmd: SimpleCommand | undefined;
     const words = shellWords(lines[n]);
@@ -89,6 +92,7 @@ export function simpleCommands(text: string): SimpleCommand[] {
       } else cmd.args.push(w);
     }
     // Redirections on a line without a command (": > file") are kept with an empty command.
+    // Stryker disable next-line ConditionalExpression: a cmd with a command was pushed when it got it, so out.includes(cmd) already rules it out
     if (cmd && cmd.command === '' && !out.includes(cmd)) out.push(cmd);
   }
   return out;

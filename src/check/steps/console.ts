@@ -20,8 +20,10 @@ export function parseIuAp(text: string): AutopushLine[] {
   const out: AutopushLine[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.replace(/#.*/, '').trim();
+    // Stryker disable next-line ConditionalExpression: a blank line splits into one empty field and fails the modules.length test below
     if (!line) continue;
     const [driver, minor, lastMinor, ...modules] = line.split(/\s+/);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: split gives a non-empty driver and both minors whenever modules is non-empty, so only modules.length decides
     if (driver && minor !== undefined && lastMinor !== undefined && modules.length) out.push({ driver, minor, lastMinor, modules });
   }
   return out;
