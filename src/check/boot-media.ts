@@ -137,10 +137,12 @@ function menuLstPlan(menu: string): LoaderPlan {
   const module = /^\s*module\$?\s+(\S+)/m.exec(entry);
   const args = kernelLine?.[2] ?? '';
   const console = consoleOf(/console=([A-Za-z]+)/.exec(args)?.[1]) ?? 'text';
+  // GRUB legacy expands $ISADIR in kernel$ and module$ lines alike (amd64 on a 64-bit CPU).
+  const isa = (v: string) => v.replace(/\$ISADIR/g, 'amd64').replace(/^\/+/, '');
   return {
     loader: 'grub-legacy',
-    kernel: (kernelLine?.[1] ?? '').replace(/\$ISADIR/g, 'amd64').replace(/^\/+/, ''),
-    archive: (module?.[1] ?? '').replace(/^\/+/, ''),
+    kernel: isa(kernelLine?.[1] ?? ''),
+    archive: isa(module?.[1] ?? ''),
     console,
     serialSpeed: speed ? Number(speed) : undefined,
     kernelSerialMode: new RegExp(`${console}-mode="?([0-9a-z,-]+)`).exec(args)?.[1],
