@@ -48,10 +48,18 @@ export function commonMkisofsArgs(opts: { out: string; volumeId: string; epoch: 
   ];
 }
 
+/**
+ * The native options every mkisofs run starts with. `-stdio_sync off`: by default xorriso fsyncs
+ * its output every 16 MiB, which doubled the time to write a workspace ISO (1.8 s against 0.95 s
+ * for a 259 MB archive, same bytes); compose's other outputs are not fsynced either, and an
+ * interrupted build never publishes a half-written ISO (it is renamed into place when complete).
+ */
+export const MKISOFS_PREFIX = ['-no_rc', '-stdio_sync', 'off', '-as', 'mkisofs'];
+
 /** Run `xorriso -as mkisofs` with the given options. */
 export async function runMkisofs(args: string[], epoch: number, cwd: string): Promise<void> {
   const xorriso = await requireTool('xorriso', 'to write ISO 9660 images');
-  const r = await run(xorriso, ['-no_rc', '-as', 'mkisofs', ...args], { env: xorrisoEnv(epoch), cwd, reject: false, all: true });
+  const r = await run(xorriso, [...MKISOFS_PREFIX, ...args], { env: xorrisoEnv(epoch), cwd, reject: false, all: true });
   if (r.exitCode !== 0) {
     const out = String(r.all ?? '');
     const target = args[args.indexOf('-o') + 1];
