@@ -279,8 +279,8 @@ class Interpreter {
             const n = o.s.clone();
             n.vars = new Map(s.vars);
             n.functions = new Map(s.functions);
-            // exit and exec end the subshell, not the script.
-            return { s: n, flow: o.flow === 'exec' || o.flow === 'exit' || o.flow === 'return' ? 'next' : o.flow };
+            // exit and exec end the subshell, not the script; break and continue, not the loop around it.
+            return { s: n, flow: 'next' as Flow };
           }),
         );
       }
@@ -396,7 +396,12 @@ class Interpreter {
     const exits: Out[] = [];
     let cur: ScriptState[] = [state];
     // An unknown list may be empty: the loop may not run at all.
-    if (open || items.some((v) => v === null)) exits.push({ s: state.clone(), flow: 'next' });
+    // A for that runs no round has status 0 (POSIX), whatever its words' substitutions returned.
+    if (open || items.some((v) => v === null)) {
+      const none = state.clone();
+      none.status = 'yes';
+      exits.push({ s: none, flow: 'next' });
+    }
     const rounds = open && items.length === 0 ? [null] : items;
     for (const v of rounds.slice(0, 64)) {
       if (cur.length === 0) break;
@@ -462,9 +467,10 @@ class Interpreter {
       const v = await expandScalar(a.value, s, this.subst);
       s = v.state;
       assigns.push([a.name, v.value]);
+      // Assignments alone are made in order, as sh makes them: "X=1 Y=$X" sets Y to 1.
+      if (words.length === 0) s.vars.set(a.name, v.value);
     }
     if (words.length === 0) {
-      for (const [k, v] of assigns) s.vars.set(k, v);
       // "> file" alone creates the file; an assignment's status is its last command substitution's.
       const r = await this.redirects(c.redirects, s);
       if (!r.ok) return [{ s: r.s, flow: 'next' }];
@@ -539,7 +545,8 @@ class Interpreter {
       case '[':
         return this.test(name === '[' ? args.slice(0, args.at(-1) === ']' ? -1 : undefined) : args, s, open, c.line);
       case 'exit':
-        return done(args[0] === undefined || args[0] === '0' ? 'yes' : args[0] === null ? 'maybe' : 'no', 'exit');
+        // Without a number, exit (like return) gives the last command's status.
+        return done(args[0] === undefined ? s.status : args[0] === '0' ? 'yes' : args[0] === null ? 'maybe' : 'no', 'exit');
       case 'return':
         return done(args[0] === undefined ? s.status : args[0] === '0' ? 'yes' : args[0] === null ? 'maybe' : 'no', 'return');
       case 'break':
