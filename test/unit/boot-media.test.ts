@@ -158,6 +158,70 @@ describe('the loader plan read from an ISO', () => {
     expect(loaderOverLegacy?.loader).toBe('loader');
   });
 
+  it('grub.cfg read as GRUB reads it: indented commands, runs of blanks, comments and text that only looks like a command', async () => {
+    const entries = Array.from({ length: 12 }, (_, i) => `menuentry "e${i}" {\n  multiboot /e${i}/unix\n  module /e${i}/archive\n}`);
+    entries[11] = [
+      'menuentry "eleven" {',
+      '  echo "not a menuentry, nor a set default=3"',
+      '  multiboot2   //platform/k/unix   -B console=ttya',
+      '  module2  --nounzip   //platform/a/archive   type=rootfs',
+      '  module2 platform/a/archive.hash type=hash',
+      '}',
+    ].join('\n');
+    const cfg = ['# set default=2', '# serial --speed=1200', '  set   default=11', '  serial --unit=0   --speed=19200', ...entries].join('\n');
+    expect(await plan('grub2-forms', { 'boot/grub/grub.cfg': cfg })).toEqual({
+      loader: 'grub2',
+      kernel: 'platform/k/unix',
+      archive: 'platform/a/archive',
+      hash: 'platform/a/archive.hash',
+      console: 'ttya',
+      serialSpeed: 19200,
+      config: 'boot/grub/grub.cfg',
+    });
+  });
+
+  it('grub.cfg and menu.lst without entries name no kernel and no archive', async () => {
+    expect(await plan('grub2-empty', { 'boot/grub/grub.cfg': 'set timeout=5\n' })).toEqual({ loader: 'grub2', kernel: '', archive: '', hash: undefined, console: 'text', serialSpeed: undefined, config: 'boot/grub/grub.cfg' });
+    expect(await plan('menulst-empty', { 'boot/grub/menu.lst': 'timeout 5\n' })).toEqual({ loader: 'grub-legacy', kernel: '', archive: '', console: 'text', serialSpeed: undefined, kernelSerialMode: undefined, config: 'boot/grub/menu.lst' });
+    expect(await plan('menulst-nokernel', { 'boot/grub/menu.lst': 'title a\nmodule /a/archive\n' })).toEqual({ loader: 'grub-legacy', kernel: '', archive: 'a/archive', console: 'text', serialSpeed: undefined, kernelSerialMode: undefined, config: 'boot/grub/menu.lst' });
+  });
+
+  it('menu.lst read as GRUB legacy reads it: indented commands, runs of blanks, comments', async () => {
+    const titles = Array.from({ length: 12 }, (_, i) => `title t${i}\nkernel /t${i}/unix\nmodule /t${i}/archive`);
+    titles[10] = 'title ten\n  kernel$   //platform/$ISADIR/unix   -B console=ttya\n  module$   //platform/$ISADIR/archive';
+    const menu = ['# default 3', '# serial --speed=1200', '  default   10', '  serial --unit=0 --speed=9600', ...titles].join('\n');
+    expect(await plan('menulst-forms', { 'boot/grub/menu.lst': menu })).toEqual({
+      loader: 'grub-legacy',
+      kernel: 'platform/amd64/unix',
+      archive: 'platform/amd64/archive',
+      console: 'ttya',
+      serialSpeed: 9600,
+      kernelSerialMode: undefined,
+      config: 'boot/grub/menu.lst',
+    });
+  });
+
+  it('loader.conf read as the loader reads it: blanks around "=", trailing blanks and comments, commented settings, a defaults file without a last newline', async () => {
+    const p = await plan('loader-forms', {
+      'boot/defaults/loader.conf': 'bootfile="unix9"',
+      'boot/loader.conf': '#kernel="/bad"\nkernel = my/k   # where\nboot_archive_name=my/${ISADIR}/archive\nboot_archive.hash_name=//my/${ISADIR}/archive.hash\nconsole="junk, ttyb"\nttyb-mode="x9600,8,n,1,-"\ntext-mode="4800"\n',
+    });
+    expect(p).toEqual({
+      loader: 'loader',
+      kernel: 'platform/my/k/unix9',
+      archive: 'my/amd64/archive',
+      hash: 'my/amd64/archive.hash',
+      console: 'ttyb',
+      serialSpeed: undefined,
+      kernelSerialMode: 'x9600,8,n,1,-',
+      config: 'boot/loader.conf',
+    });
+    const text = await plan('loader-text', { 'boot/loader.conf': 'console=text\ntext-mode="4800"\nboot_archive_name=//a//b\n' });
+    expect([text?.console, text?.serialSpeed, text?.kernelSerialMode, text?.archive]).toEqual(['text', undefined, undefined, 'a//b']);
+    const conf = await plan('loader-confd', { 'boot/loader.conf': '', 'boot/conf.d/x': 'bootfile=fromconfd\n', 'boot/confxd': 'kernel=nope\n' });
+    expect(conf?.kernel).toBe('platform/i86pc/kernel/amd64/fromconfd');
+  });
+
   it('an ISO with no loader configuration has no plan, and unpackIso says so', async () => {
     const path = await iso('none', { 'readme.txt': 'hello' });
     expect(await readLoaderPlan(path, await listIsoFiles(path))).toBeUndefined();
@@ -181,6 +245,8 @@ describe('the boot archive unpacked as the loader hands it to the kernel', () =>
     // Only both magic bytes make it gzip: 1f alone is data.
     const almost = Buffer.from([0x1f, 0x00, 0x01]);
     expect(await unpackArchive(almost, async function* () { yield almost; }, join(work, 'x.out'))).toEqual({ sha1: sha1(almost), bytes: 3 });
+    const notGzip = Buffer.from([0x00, 0x8b, 0x01]);
+    expect(await unpackArchive(notGzip, async function* () { yield notGzip; }, join(work, 'z.out'))).toEqual({ sha1: sha1(notGzip), bytes: 3 });
     const one = Buffer.from([0x1f]);
     expect(await unpackArchive(one, async function* () { yield one; }, join(work, 'y.out'))).toEqual({ sha1: sha1(one), bytes: 1 });
   });
@@ -241,6 +307,23 @@ describe('the boot archive unpacked as the loader hands it to the kernel', () =>
     const b = await caught(unpackIso(broken, join(work, 'br.ufs')));
     expect(b).toBeInstanceOf(InputError);
     expect((b as Error).message).toMatch(new RegExp(`^${broken}: the boot archive /platform/i86pc/amd64/boot_archive cannot be unpacked \\(.+\\)$`));
+  });
+
+  it('unpackIso with the hash not loaded compares nothing', async () => {
+    const files: Record<string, string | Buffer> = { ...loaderFiles(image, undefined), 'boot/loader.conf': 'boot_archive.hash_load="NO"\n' };
+    const u = await unpackIso(await iso('nohashload', files), join(work, 'nhl.ufs'));
+    expect([u.plan.hash, u.findings, u.archiveBytes]).toEqual([undefined, [], image.length]);
+  });
+
+  it('unpackIso of a truncated ISO unpacks what is there, and stops', async () => {
+    const big = Buffer.alloc(2 * 1024 * 1024, 0x41);
+    const path = await iso('truncated', { ...loaderFiles(big, undefined), 'boot/loader.conf': 'boot_archive.hash_load="NO"\n' });
+    const archive = (await listIsoFiles(path)).find((f) => f.path === 'platform/i86pc/amd64/boot_archive')!;
+    const cut = archive.offset + 1024 * 1024 + 4096;
+    await writeFile(path, (await readFile(path)).subarray(0, cut));
+    const u = await unpackIso(path, join(work, 'trunc.ufs'));
+    expect([u.archiveBytes, u.findings]).toEqual([cut - archive.offset, []]);
+    expect(sha1(await readFile(join(work, 'trunc.ufs')))).toBe(sha1(big.subarray(0, cut - archive.offset)));
   });
 
   it('unpackIso reads an archive larger than its 1 MiB read buffer whole', async () => {
