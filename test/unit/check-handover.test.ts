@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CheckContext } from '../../src/check/context.js';
+import type { CheckReport } from '../../src/check/findings.js';
 import { followTrampoline, checkTrampoline } from '../../src/check/steps/trampoline.js';
 import { followSmfMethods, checkSmfMethods, disabledInSiteProfile } from '../../src/check/steps/smf-methods.js';
 import { syntheticObject } from '../../src/demo/synthetic-objects.js';
@@ -8,6 +9,8 @@ import { stagedTreeOf } from '../fixtures/elf/tree.js';
 import { bootState, fakeHost, type FakeImage } from '../support/script-host.js';
 
 const T = 'etc/compose/trampoline';
+/** A report with only the steps that checked or found something, as [step, checked, findings]. */
+const brief = (r: CheckReport) => ({ target: r.target, findings: r.findings, steps: r.steps.filter((x) => x.checked || x.findings).map((x) => [x.step, x.checked, x.findings]), bootable: r.bootable });
 const PATHS = ['a/', 'sbin/mount', 'usr/sbin/chroot', 'sbin/init', 'usr/bin/touch', 'usr/bin/mkdir', 'usr/sbin/mount', 'usr/lib/fs/ufs/mount', 'usr/lib/fs/lofs/mount', 'usr/lib/fs/tmpfs/mount', 'tmp/', 'kernel/', 'usr/kernel/', 'etc/fs/ufs/mount', 'dev/dsk/c0d0s0', 'a/kernel/', 'a/usr/kernel/', 'a/platform/i86pc/kernel/', 'dev/null', 'var/', 'etc/'];
 const img = (texts: Record<string, string>): FakeImage => ({ paths: PATHS, texts, modules: ['fs/ufs', 'fs/lofs', 'fs/tmpfs'] });
 const M = 'mount -F ufs /dev/dsk/c0d0s0 /a\n[ -x /a/sbin/init ] || exit 1\n';
@@ -254,256 +257,108 @@ describe('checkTrampoline and checkSmfMethods', () => {
   it('checkTrampoline: an image with the trampoline, /sbin/sh and intpexec; the script\'s findings keep their line', async () => {
     const ctx = new CheckContext(stagedTreeOf({ ...LIBS, [T]: `#!/sbin/sh\nexec chroot "$@"\n`, 'kernel/exec/amd64/intpexec': mod([]) }), { console: 'text' });
     await checkTrampoline(ctx, 'label');
-    expect(ctx.findings.report('t')).toEqual({
- "target": "t",
- "findings": [
-  {
-   "severity": "unusable",
-   "step": "handover",
-   "message": "/etc/compose/trampoline line 2: runs chroot, which is not in the image: the hand-over \"exec chroot /a <init>\" fails",
-   "source": "usr/src/cmd/chroot/chroot.c",
-   "fix": "keep the program that provides chroot (the profile's keep list), or change the script",
-   "rule": "program.missing",
-   "at": {
-    "file": "etc/compose/trampoline",
-    "line": 2
-   }
-  },
-  {
-   "severity": "unusable",
-   "step": "handover",
-   "message": "/etc/compose/trampoline never reaches \"exec chroot <root> <init>\" on any path: the root on the disk is never started",
-   "source": "usr/src/uts/common/os/main.c exec_init; the findings above say which command stops it",
-   "fix": "fix the findings above; the trampoline must mount the root and exec chroot into it",
-   "rule": "trampoline.no-handover"
-  },
-  {
-   "step": "handover",
-   "severity": "note",
-   "message": "label root: the chroot hand-over suits a root whose init runs a shell or the pureboot launcher; an SMF root does not come up right: mntfs shows the ramdisk as / and the real root as /a (/etc/mnttab is per zone, not per chroot), so svc:/system/filesystem/usr drops to maintenance, and zfs prefixes the /a altroot to every mountpoint. The root's programs load kernel modules from the root's own /kernel, so the ramdisk's kernel and the root's userland must come from the same build",
-   "source": "usr/src/uts/common/fs/mntfs/mntvnops.c; usr/src/lib/libzfs/common/libzfs_dataset.c zfs_prop_get (altroot); usr/src/cmd/svc/milestone/fs-usr",
-   "fix": "boot an SMF system from its own disk, or keep its data on a pool with the storage key (a ramdisk root, as SmartOS does)"
-  }
- ],
- "steps": [
-  {
-   "step": "loader",
-   "title": "the boot loader finds unix, the boot archive and its configuration",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "krtld",
-   "title": "krtld loads unix, genunix and the modules the kernel loads by name, with their dependencies",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "drivers",
-   "title": "every driver attached on the way has a major number and its aliases",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "root",
-   "title": "the ramdisk is mounted as root, with /devices, /dev and the kernel mount points",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "console",
-   "title": "the console is set up",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "init",
-   "title": "/sbin/init starts",
-   "checked": 3,
-   "findings": 0
-  },
-  {
-   "step": "handover",
-   "title": "the trampoline finds the root on a disk and starts its init there",
-   "checked": 1,
-   "findings": 3
-  },
-  {
-   "step": "sysinit",
-   "title": "init runs the inittab sysinit entries",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "smf",
-   "title": "init runs the smf entry (the launcher or svc.startd) and what it starts",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "shell",
-   "title": "the console shell runs",
-   "checked": 0,
-   "findings": 0
-  }
- ],
- "bootable": false
-});
+    expect(brief(ctx.findings.report('t'))).toEqual({
+      "target": "t",
+      "findings": [
+        {
+          "severity": "unusable",
+          "step": "handover",
+          "message": "/etc/compose/trampoline line 2: runs chroot, which is not in the image: the hand-over \"exec chroot /a <init>\" fails",
+          "source": "usr/src/cmd/chroot/chroot.c",
+          "fix": "keep the program that provides chroot (the profile's keep list), or change the script",
+          "rule": "program.missing",
+          "at": {
+            "file": "etc/compose/trampoline",
+            "line": 2
+          }
+        },
+        {
+          "severity": "unusable",
+          "step": "handover",
+          "message": "/etc/compose/trampoline never reaches \"exec chroot <root> <init>\" on any path: the root on the disk is never started",
+          "source": "usr/src/uts/common/os/main.c exec_init; the findings above say which command stops it",
+          "fix": "fix the findings above; the trampoline must mount the root and exec chroot into it",
+          "rule": "trampoline.no-handover"
+        },
+        {
+          "step": "handover",
+          "severity": "note",
+          "message": "label root: the chroot hand-over suits a root whose init runs a shell or the pureboot launcher; an SMF root does not come up right: mntfs shows the ramdisk as / and the real root as /a (/etc/mnttab is per zone, not per chroot), so svc:/system/filesystem/usr drops to maintenance, and zfs prefixes the /a altroot to every mountpoint. The root's programs load kernel modules from the root's own /kernel, so the ramdisk's kernel and the root's userland must come from the same build",
+          "source": "usr/src/uts/common/fs/mntfs/mntvnops.c; usr/src/lib/libzfs/common/libzfs_dataset.c zfs_prop_get (altroot); usr/src/cmd/svc/milestone/fs-usr",
+          "fix": "boot an SMF system from its own disk, or keep its data on a pool with the storage key (a ramdisk root, as SmartOS does)"
+        }
+      ],
+      "steps": [
+        [
+          "init",
+          3,
+          0
+        ],
+        [
+          "handover",
+          1,
+          3
+        ]
+      ],
+      "bootable": false
+    });
   });
 
   it('checkSmfMethods: the daemons\' modules, then the methods', async () => {
     const c2 = new CheckContext(stagedTreeOf({ ...LIBS, 'etc/name_to_sysnum': 'portfs 1\n  doorfs 2\n', 'kernel/sys/amd64/portfs': mod([]), 'kernel/sys/amd64/doorfs': mod([]), 'lib/svc/method/fs-root': '#!/sbin/sh\nexit 1\n' }), { console: 'text' });
     await checkSmfMethods(c2);
-    expect(c2.findings.report('t')).toEqual({
- "target": "t",
- "findings": [
-  {
-   "step": "smf",
-   "severity": "unusable",
-   "message": "fs/namefs is not in the image (krtld looks in platform/i86pc/kernel, kernel and usr/kernel, under amd64): svc.configd attaches its door to /etc/svc/volatile/repository_door (fattach mounts namefs) and exits (CONFIGD_EXIT_DOOR_INIT_FAILED)",
-   "source": "usr/src/cmd/svc/configd/maindoor.c setup_main_door (fattach); usr/src/lib/libc/port/gen/fattach.c (mount \"namefs\")",
-   "fix": "keep fs/namefs in the image"
-  },
-  {
-   "severity": "unusable",
-   "step": "smf",
-   "message": "/lib/svc/method/fs-root (svc:/system/filesystem/root:default start) exits with an error on every path the check can follow: the service goes to maintenance, and what depends on it (the way to multi-user and the console login) never starts",
-   "source": "usr/src/cmd/svc/startd/method.c (a method exiting non-zero puts the instance in maintenance)",
-   "fix": "fix the findings above, or replace the method in an overlay",
-   "rule": "smf.method-fails"
-  }
- ],
- "steps": [
-  {
-   "step": "loader",
-   "title": "the boot loader finds unix, the boot archive and its configuration",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "krtld",
-   "title": "krtld loads unix, genunix and the modules the kernel loads by name, with their dependencies",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "drivers",
-   "title": "every driver attached on the way has a major number and its aliases",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "root",
-   "title": "the ramdisk is mounted as root, with /devices, /dev and the kernel mount points",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "console",
-   "title": "the console is set up",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "init",
-   "title": "/sbin/init starts",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "sysinit",
-   "title": "init runs the inittab sysinit entries",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "smf",
-   "title": "init runs the smf entry (the launcher or svc.startd) and what it starts",
-   "checked": 4,
-   "findings": 2
-  },
-  {
-   "step": "shell",
-   "title": "the console shell runs",
-   "checked": 0,
-   "findings": 0
-  }
- ],
- "bootable": false
-});
+    expect(brief(c2.findings.report('t'))).toEqual({
+      "target": "t",
+      "findings": [
+        {
+          "step": "smf",
+          "severity": "unusable",
+          "message": "fs/namefs is not in the image (krtld looks in platform/i86pc/kernel, kernel and usr/kernel, under amd64): svc.configd attaches its door to /etc/svc/volatile/repository_door (fattach mounts namefs) and exits (CONFIGD_EXIT_DOOR_INIT_FAILED)",
+          "source": "usr/src/cmd/svc/configd/maindoor.c setup_main_door (fattach); usr/src/lib/libc/port/gen/fattach.c (mount \"namefs\")",
+          "fix": "keep fs/namefs in the image"
+        },
+        {
+          "severity": "unusable",
+          "step": "smf",
+          "message": "/lib/svc/method/fs-root (svc:/system/filesystem/root:default start) exits with an error on every path the check can follow: the service goes to maintenance, and what depends on it (the way to multi-user and the console login) never starts",
+          "source": "usr/src/cmd/svc/startd/method.c (a method exiting non-zero puts the instance in maintenance)",
+          "fix": "fix the findings above, or replace the method in an overlay",
+          "rule": "smf.method-fails"
+        }
+      ],
+      "steps": [
+        [
+          "smf",
+          4,
+          2
+        ]
+      ],
+      "bootable": false
+    });
   });
 
   it('checkSmfMethods: a system call with no name_to_sysnum line', async () => {
     const c3 = new CheckContext(stagedTreeOf({ ...LIBS, 'etc/name_to_sysnum': 'doorfs 2\n', 'kernel/sys/amd64/portfs': mod([]), 'kernel/sys/amd64/doorfs': mod([]), 'kernel/fs/amd64/namefs': mod([]) }), { console: 'text' });
     await checkSmfMethods(c3);
-    expect(c3.findings.report('t')).toEqual({
- "target": "t",
- "findings": [
-  {
-   "step": "smf",
-   "severity": "unusable",
-   "message": "portfs has no line in etc/name_to_sysnum, so its system calls raise SIGSYS: svc.startd creates its event port at start (port_create) and dies of SIGSYS",
-   "source": "usr/src/cmd/svc/startd/wait.c wait_init (port_create); usr/src/uts/intel/os/name_to_sysnum (portfs)",
-   "fix": "keep etc/name_to_sysnum from the proto area"
-  }
- ],
- "steps": [
-  {
-   "step": "loader",
-   "title": "the boot loader finds unix, the boot archive and its configuration",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "krtld",
-   "title": "krtld loads unix, genunix and the modules the kernel loads by name, with their dependencies",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "drivers",
-   "title": "every driver attached on the way has a major number and its aliases",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "root",
-   "title": "the ramdisk is mounted as root, with /devices, /dev and the kernel mount points",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "console",
-   "title": "the console is set up",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "init",
-   "title": "/sbin/init starts",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "sysinit",
-   "title": "init runs the inittab sysinit entries",
-   "checked": 0,
-   "findings": 0
-  },
-  {
-   "step": "smf",
-   "title": "init runs the smf entry (the launcher or svc.startd) and what it starts",
-   "checked": 3,
-   "findings": 1
-  },
-  {
-   "step": "shell",
-   "title": "the console shell runs",
-   "checked": 0,
-   "findings": 0
-  }
- ],
- "bootable": false
-});
+    expect(brief(c3.findings.report('t'))).toEqual({
+      "target": "t",
+      "findings": [
+        {
+          "step": "smf",
+          "severity": "unusable",
+          "message": "portfs has no line in etc/name_to_sysnum, so its system calls raise SIGSYS: svc.startd creates its event port at start (port_create) and dies of SIGSYS",
+          "source": "usr/src/cmd/svc/startd/wait.c wait_init (port_create); usr/src/uts/intel/os/name_to_sysnum (portfs)",
+          "fix": "keep etc/name_to_sysnum from the proto area"
+        }
+      ],
+      "steps": [
+        [
+          "smf",
+          3,
+          1
+        ]
+      ],
+      "bootable": false
+    });
   });
 });
