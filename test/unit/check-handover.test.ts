@@ -14,6 +14,27 @@ const brief = (r: CheckReport) => ({ target: r.target, findings: r.findings, ste
 const PATHS = ['a/', 'sbin/mount', 'usr/sbin/chroot', 'sbin/init', 'usr/bin/touch', 'usr/bin/mkdir', 'usr/sbin/mount', 'usr/lib/fs/ufs/mount', 'usr/lib/fs/lofs/mount', 'usr/lib/fs/tmpfs/mount', 'tmp/', 'kernel/', 'usr/kernel/', 'etc/fs/ufs/mount', 'dev/dsk/c0d0s0', 'a/kernel/', 'a/usr/kernel/', 'a/platform/i86pc/kernel/', 'dev/null', 'var/', 'etc/'];
 const img = (texts: Record<string, string>): FakeImage => ({ paths: PATHS, texts, modules: ['fs/ufs', 'fs/lofs', 'fs/tmpfs'] });
 const M = 'mount -F ufs /dev/dsk/c0d0s0 /a\n[ -x /a/sbin/init ] || exit 1\n';
+/** What a restarted trampoline that mounts /a again reports: the busy mount at line 3, then no hand-over. */
+const RESTART_BUSY ={
+  "severity": "degraded",
+  "step": "handover",
+  "file": "etc/compose/trampoline",
+  "line": 3,
+  "rule": "mount.point-busy",
+  "message": "/etc/compose/trampoline line 3 (when the kernel runs the trampoline again after the root's init exits): mount -F ufs /dev/dsk/c0d0s0 /a: /a is a mount point already (ufs), so the mount fails with EBUSY",
+  "source": "usr/src/uts/common/fs/vfs.c domount (EBUSY: \"vn_vfswlock\" on a covered vnode without MS_OVERLAY)",
+  "fix": "test whether it is mounted already (a restarted script finds it so), or unmount it first"
+ };
+const RESTART_STUCK ={
+  "severity": "degraded",
+  "step": "handover",
+  "file": "etc/compose/trampoline",
+  "line": 0,
+  "rule": "trampoline.restart",
+  "message": "/etc/compose/trampoline (when the kernel runs the trampoline again after the root's init exits): it mounts again what is mounted already (line 2) and fails: the root is mounted and its pool imported already, so the search fails and the console gets the rescue shell",
+  "source": "usr/src/uts/common/os/exit.c proc_exit -> restart_init (exec_init of the same initname)",
+  "fix": "when the root is mounted already, exec chroot into it again (the shipped trampoline marks the hand-over in /etc/svc/volatile)"
+ };
 const mod = (needed: string[]) => buildSyntheticElf({ type: 'rel', needed });
 const LIBS = { 'usr/lib/ld.so.1': syntheticObject('usr/lib/ld.so.1'), 'lib/libc.so.1': syntheticObject('lib/libc.so.1'), 'sbin/sh': syntheticObject('sbin/sh') };
 
@@ -59,16 +80,7 @@ describe('followTrampoline', () => {
   "source": "usr/src/uts/common/fs/vfs.c domount (EBUSY: \"vn_vfswlock\" on a covered vnode without MS_OVERLAY)",
   "fix": "test whether it is mounted already (a restarted script finds it so), or unmount it first"
  },
- {
-  "severity": "degraded",
-  "step": "handover",
-  "file": "etc/compose/trampoline",
-  "line": 0,
-  "rule": "trampoline.restart",
-  "message": "/etc/compose/trampoline (when the kernel runs the trampoline again after the root's init exits): it mounts again what is mounted already (line 2) and fails: the root is mounted and its pool imported already, so the search fails and the console gets the rescue shell",
-  "source": "usr/src/uts/common/os/exit.c proc_exit -> restart_init (exec_init of the same initname)",
-  "fix": "when the root is mounted already, exec chroot into it again (the shipped trampoline marks the hand-over in /etc/svc/volatile)"
- }
+ RESTART_STUCK
 ]);
   });
 
@@ -136,16 +148,7 @@ describe('followTrampoline', () => {
   "source": "usr/src/uts/common/fs/vfs.c domount (EBUSY: \"vn_vfswlock\" on a covered vnode without MS_OVERLAY)",
   "fix": "test whether it is mounted already (a restarted script finds it so), or unmount it first"
  },
- {
-  "severity": "degraded",
-  "step": "handover",
-  "file": "etc/compose/trampoline",
-  "line": 0,
-  "rule": "trampoline.restart",
-  "message": "/etc/compose/trampoline (when the kernel runs the trampoline again after the root's init exits): it mounts again what is mounted already (line 2) and fails: the root is mounted and its pool imported already, so the search fails and the console gets the rescue shell",
-  "source": "usr/src/uts/common/os/exit.c proc_exit -> restart_init (exec_init of the same initname)",
-  "fix": "when the root is mounted already, exec chroot into it again (the shipped trampoline marks the hand-over in /etc/svc/volatile)"
- }
+ RESTART_STUCK
 ]);
   });
 
@@ -163,16 +166,7 @@ describe('followTrampoline', () => {
   "source": "usr/src/uts/common/os/main.c exec_init (initargs); usr/src/uts/common/krtld/kobj_bootflags.c",
   "fix": "exec chroot $ROOT $INIT \"$@\""
  },
- {
-  "severity": "degraded",
-  "step": "handover",
-  "file": "etc/compose/trampoline",
-  "line": 3,
-  "rule": "mount.point-busy",
-  "message": "/etc/compose/trampoline line 3 (when the kernel runs the trampoline again after the root's init exits): mount -F ufs /dev/dsk/c0d0s0 /a: /a is a mount point already (ufs), so the mount fails with EBUSY",
-  "source": "usr/src/uts/common/fs/vfs.c domount (EBUSY: \"vn_vfswlock\" on a covered vnode without MS_OVERLAY)",
-  "fix": "test whether it is mounted already (a restarted script finds it so), or unmount it first"
- },
+ RESTART_BUSY,
  {
   "severity": "degraded",
   "step": "handover",
@@ -190,16 +184,7 @@ describe('followTrampoline', () => {
     const r = await followTrampoline(fakeHost(img({ [T]: `#!/sbin/sh\nif [ -f /x ]; then exec /sbin/init; fi\n${M}exec chroot /a /sbin/init "$@"\n` })), bootState());
     expect(r.commands).toBe(11);
     expect(r.findings).toEqual([
- {
-  "severity": "degraded",
-  "step": "handover",
-  "file": "etc/compose/trampoline",
-  "line": 3,
-  "rule": "mount.point-busy",
-  "message": "/etc/compose/trampoline line 3 (when the kernel runs the trampoline again after the root's init exits): mount -F ufs /dev/dsk/c0d0s0 /a: /a is a mount point already (ufs), so the mount fails with EBUSY",
-  "source": "usr/src/uts/common/fs/vfs.c domount (EBUSY: \"vn_vfswlock\" on a covered vnode without MS_OVERLAY)",
-  "fix": "test whether it is mounted already (a restarted script finds it so), or unmount it first"
- },
+ RESTART_BUSY,
  {
   "severity": "degraded",
   "step": "handover",
