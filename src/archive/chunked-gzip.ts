@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { constants, crc32, deflateRaw } from 'node:zlib';
+import { constants, deflateRaw } from 'node:zlib';
+import { ChunkHasher } from './chunk-hasher.js';
 
 // The boot_archive as one gzip member made of independently compressed chunks, compressed on
 // every core and reusable from one build to the next.
@@ -19,6 +19,8 @@ import { constants, crc32, deflateRaw } from 'node:zlib';
 //   the bytes do not depend on how many run at once, only on the zlib version and the level.
 // - A chunk whose content (sha256) was in the previous build's archive is copied from it instead
 //   of compressed again; the result is byte-identical to compressing it (same zlib, same level).
+// - The hashes (the image's SHA-1 and CRC-32, each chunk's sha256) are computed on a thread of
+//   their own (chunk-hasher.ts) while this one goes on producing and cutting the image.
 
 const UNIT = 1024;
 const MIN_CHUNK = 128 * 1024;
@@ -91,54 +93,64 @@ function compress(chunk: Buffer, level: number): Promise<Buffer> {
 export async function writeChunkedGzip(input: Iterable<Buffer> | AsyncIterable<Buffer>, out: string, opts: { level: number; previous?: ChunkSource; onBytes?: (n: number) => void }): Promise<ChunkedGzipResult> {
   const fd = openSync(out, 'w');
   const prevFd = opts.previous ? openSync(opts.previous.path, 'r') : -1;
+  // A slot for each job in flight and one being filled.
+  const hasher = new ChunkHasher(IN_FLIGHT + 1, MAX_CHUNK);
   try {
     const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xflFor(opts.level), 3]);
     let pos = writeAll(fd, header, 0);
-    const sha1 = createHash('sha1');
-    let crc = 0;
     let bytes = 0;
     const chunks: ChunkRecord[] = [];
     let reused = 0;
-    // Chunks are gathered in buffers of MAX_CHUNK bytes taken from a pool, and go back to it
-    // once their compressed bytes are written: a build allocates a dozen, not a thousand.
-    const pool: Buffer[] = [];
-    const take = (): Buffer => pool.pop() ?? Buffer.allocUnsafe(MAX_CHUNK);
+    // Chunks are gathered in the hasher's slots of MAX_CHUNK bytes, each back in the pool once its
+    // compressed bytes are written.
+    const pool = hasher.slots.map((_, i) => i);
+    const take = (): number => {
+      const free = pool.pop();
+      if (free === undefined) throw new Error('internal: every archive chunk slot is in use');
+      return free;
+    };
     // A reused chunk's compressed bytes are read into buffers of their own pool.
     const readPool: Buffer[] = [];
-    // In order: each job resolves to the compressed bytes, and the buffers to give back.
-    const queue: Array<{ record: Omit<ChunkRecord, 'c' | 'o'>; done: Promise<Buffer>; input: Buffer; read?: Buffer }> = [];
+    // In order: each job resolves to its record and compressed bytes, and the buffers to give back.
+    const queue: Array<{ done: Promise<{ record: Omit<ChunkRecord, 'c' | 'o'>; data: Buffer; read?: Buffer }>; slot: number }> = [];
     const drain = async (keep: number): Promise<void> => {
       while (queue.length > keep) {
         const job = queue.shift()!;
-        const data = await job.done;
-        chunks.push({ ...job.record, c: data.length, o: pos });
+        const { record, data, read } = await job.done;
+        chunks.push({ ...record, c: data.length, o: pos });
         pos += writeAll(fd, data, pos);
-        pool.push(job.input);
-        if (job.read) readPool.push(job.read);
+        pool.push(job.slot);
+        if (read) readPool.push(read);
       }
     };
-    const emit = async (buffer: Buffer, length: number): Promise<void> => {
-      const chunk = buffer.subarray(0, length);
-      const h = createHash('sha256').update(chunk).digest('hex');
+    // A chunk's fate is known once its sha256 is: copied from the previous archive, or compressed.
+    const settle = async (slot: number, length: number): Promise<{ record: Omit<ChunkRecord, 'c' | 'o'>; data: Buffer; read?: Buffer }> => {
+      const chunk = hasher.slots[slot]!.subarray(0, length);
+      const h = await hasher.chunk(slot, length);
+      const record = { h, u: length };
       const hit = opts.previous?.lookup(h);
-      if (hit) {
-        let read = readPool.pop();
-        if (!read || read.length < hit.length) read = Buffer.allocUnsafe(Math.max(hit.length, MAX_CHUNK + (MAX_CHUNK >> 8)));
-        if (readSync(prevFd, read, 0, hit.length, hit.offset) !== hit.length) throw new Error(`the previous archive ${opts.previous!.path} is shorter than its index says`);
-        queue.push({ record: { h, u: length }, done: Promise.resolve(read.subarray(0, hit.length)), input: buffer, read });
-        reused++;
-      } else queue.push({ record: { h, u: length }, done: compress(chunk, opts.level), input: buffer });
+      if (!hit) return { record, data: await compress(chunk, opts.level) };
+      let read = readPool.pop();
+      if (!read || read.length < hit.length) read = Buffer.allocUnsafe(Math.max(hit.length, MAX_CHUNK + (MAX_CHUNK >> 8)));
+      if (readSync(prevFd, read, 0, hit.length, hit.offset) !== hit.length) throw new Error(`the previous archive ${opts.previous!.path} is shorter than its index says`);
+      reused++;
+      return { record, data: read.subarray(0, hit.length), read };
+    };
+    const emit = async (slot: number, length: number): Promise<void> => {
+      const done = settle(slot, length);
+      // Awaited in order by drain; a failure before then must not count as unhandled.
+      done.catch(() => undefined);
+      queue.push({ done, slot });
       await drain(IN_FLIGHT - 1);
     };
 
     // Content-defined cuts on 1 KiB units of the whole stream: after a unit whose hash says so
     // (once the chunk has MIN_CHUNK bytes), or at MAX_CHUNK.
     const isCut = (b: Buffer, unitAt: number, len: number): boolean => len >= MAX_CHUNK || (len >= MIN_CHUNK && (unitHash(b, unitAt) & CUT_MASK) === 0);
-    let cur = take();
+    let slot = take();
+    let cur = hasher.slots[slot]!;
     let curLen = 0;
     for await (const piece of input) {
-      sha1.update(piece);
-      crc = crc32(piece, crc);
       bytes += piece.length;
       opts.onBytes?.(piece.length);
       let off = 0;
@@ -163,21 +175,24 @@ export async function writeChunkedGzip(input: Iterable<Buffer> | AsyncIterable<B
           off = end;
         }
         if (cut) {
-          await emit(cur, curLen);
-          cur = take();
+          await emit(slot, curLen);
+          slot = take();
+          cur = hasher.slots[slot]!;
           curLen = 0;
         }
       }
     }
-    if (curLen) await emit(cur, curLen);
+    if (curLen) await emit(slot, curLen);
     await drain(0);
+    const { sha1, crc } = await hasher.end();
     pos += writeAll(fd, FINAL_EMPTY_BLOCK, pos);
     const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(crc, 0);
     trailer.writeUInt32LE(bytes % 2 ** 32, 4);
     pos += writeAll(fd, trailer, pos);
-    return { sha1: sha1.digest('hex'), bytes, archiveBytes: pos, chunks, reused };
+    return { sha1, bytes, archiveBytes: pos, chunks, reused };
   } finally {
+    await hasher.close();
     closeSync(fd);
     if (prevFd >= 0) closeSync(prevFd);
   }

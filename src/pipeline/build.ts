@@ -12,7 +12,7 @@ import { NotSorted, summarizeAgainstPrevious, summarizeStreams } from '../report
 import { NotStreamable, streamManifestFile } from '../report/manifest-stream.js';
 import { existsSync, statSync } from 'node:fs';
 import type { SmfBuildOptions } from '../smf/options.js';
-import { emitBootOutputs, type BootOutputs, type DiskRequest } from './emit-boot.js';
+import { emitBootArchive, emitBootMedia, type BootArchiveOutputs, type BootMediaOutputs, type BootOutputs, type DiskRequest } from './emit-boot.js';
 import type { BootloaderChoice } from '../iso/index.js';
 import type { Reporter } from '../util/progress.js';
 import { InputError, UsageError } from '../util/errors.js';
@@ -120,19 +120,37 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   try {
     const cache = cacheAt?.create() ? cacheAt : undefined;
     const cachedHashes = await timings.time('cache', () => applyFileHashes(cache, outDir, tree));
-    const staged = await writeOutputs(opts, composed, set.staging, timings, cache, outDir).catch((e: unknown) => {
+    const classify = (e: unknown): never => {
       throw classifySystemError(e, opts.out) ?? e;
-    });
-    // The emitters hashed what they read; what none read (a reflinked dir output) is hashed now.
-    await timings.time('hash', () => hashTree(tree, reporter));
-    await timings.time('cache', () => rememberFileHashes(cache, outDir, tree, startedMs));
-    if (cachedHashes) staged.notes.push(`cache: ${cachedHashes} file hash(es) reused`);
-    const manifest = manifestOf(tree, profile.name, protoLabel(composed));
-    await timings.time('manifest', () => writeManifest(set.path(`${profile.name}.manifest.json`), manifest));
+    };
+    const staged = await writeOutputs(opts, composed, set.staging, timings, cache, outDir).catch(classify);
+    // The media (xorriso's run, mostly) are made while this thread writes the manifest and the
+    // change report, which need neither; both are done before anything is published.
+    const media = staged.media?.catch(classify);
+    // Awaited below; a failure while the manifest is written must not count as unhandled.
+    media?.catch(() => undefined);
+    let change: string;
+    try {
+      // The emitters hashed what they read; what none read (a reflinked dir output) is hashed now.
+      await timings.time('hash', () => hashTree(tree, reporter));
+      await timings.time('cache', () => rememberFileHashes(cache, outDir, tree, startedMs));
+      if (cachedHashes) staged.notes.push(`cache: ${cachedHashes} file hash(es) reused`);
+      const manifest = manifestOf(tree, profile.name, protoLabel(composed));
+      await timings.time('manifest', () => writeManifest(set.path(`${profile.name}.manifest.json`), manifest));
+      // Compared with the previous build's manifest before publishing replaces it.
+      const previousManifest = join(outDir, `${profile.name}.manifest.json`);
+      change = await timings.time('report', () => changeSincePrevious(existsSync(previousManifest) ? previousManifest : undefined, manifest));
+    } catch (e) {
+      // Nothing may still be writing into the staging directory when it is removed.
+      await media?.catch(() => undefined);
+      throw e;
+    }
+    if (media) {
+      const made = await media;
+      staged.outputs.push(...mediaOutputs(made));
+      staged.boot = { ...staged.boot!, ...made };
+    }
     staged.outputs.push({ format: 'manifest', path: set.path(`${profile.name}.manifest.json`) });
-    // Compared with the previous build's manifest before publishing replaces it.
-    const previousManifest = join(outDir, `${profile.name}.manifest.json`);
-    const change = await timings.time('report', () => changeSincePrevious(existsSync(previousManifest) ? previousManifest : undefined, manifest));
 
     const removed = await timings.time('publish', () => set.publish(outputNames(profile.name).filter((n) => !staged.outputs.some((o) => basename(o.path) === n))));
     cache?.flush();
@@ -194,8 +212,20 @@ export function outputNames(profile: string): string[] {
   return ['manifest.json', 'tar', 'root', 'ufs', 'boot_archive', 'boot_archive.hash', 'iso', 'pxe', 'img', 'qcow2', 'vmdk', 'vdi'].map((ext) => `${profile}.${ext}`);
 }
 
-/** Write the requested formats into `dir` (the staging directory). */
-async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: string, timings: Timings, cache: BuildCache | undefined, outDir: string): Promise<{ outputs: BuildOutput[]; notes: string[]; boot?: BootOutputs }> {
+/** The outputs the media steps wrote. */
+function mediaOutputs(m: BootMediaOutputs): BuildOutput[] {
+  const outputs: BuildOutput[] = [];
+  if (m.iso) outputs.push({ format: 'iso', path: m.iso.path });
+  if (m.pxe) outputs.push({ format: 'pxe', path: m.pxe.path });
+  if (m.disk) outputs.push({ format: 'disk', path: m.disk.path });
+  return outputs;
+}
+
+/**
+ * Write the requested formats into `dir` (the staging directory): the tree's own formats and the
+ * boot archive now, the media from it started and handed back as `media`.
+ */
+async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: string, timings: Timings, cache: BuildCache | undefined, outDir: string): Promise<{ outputs: BuildOutput[]; notes: string[]; boot?: BootOutputs; media?: Promise<BootMediaOutputs> }> {
   const { tree } = composed;
   const { profile, reporter } = opts;
   const outputs: BuildOutput[] = [];
@@ -212,12 +242,13 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
       outputs.push({ format, path });
     }
   }
-  let boot: BootOutputs | undefined;
+  let boot: BootArchiveOutputs | undefined;
+  let media: Promise<BootMediaOutputs> | undefined;
   if (opts.formats.some((f) => f === 'ufs' || f === 'archive' || BOOT_MEDIA.includes(f))) {
     const gzipLevel = opts.gzipLevel ?? profile.archive.gzipLevel;
     // The published archive of the previous build is where unchanged chunks are copied from.
     const published = join(outDir, `${profile.name}.boot_archive`);
-    boot = await emitBootOutputs({
+    const request = {
       gzipLevel,
       previous: previousChunks(cache, published, gzipIdentity(gzipLevel)),
       tree,
@@ -232,7 +263,8 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
       time: opts.epoch ?? Math.floor(Date.now() / 1000),
       reporter,
       timings,
-    });
+    };
+    boot = await emitBootArchive(request);
     if (boot.image) outputs.push({ format: 'ufs', path: boot.image.path });
     if (boot.archive) {
       // Indexed now, under the name it will be published as: publishing renames it, which keeps
@@ -241,11 +273,10 @@ async function writeOutputs(opts: BuildOptions, composed: ComposedTree, dir: str
       if (boot.archive.reusedChunks) notes.push(`cache: ${boot.archive.reusedChunks} of ${boot.archive.chunks.length} boot_archive chunks reused`);
       outputs.push({ format: 'boot_archive', path: boot.archive.archive }, { format: 'boot_archive.hash', path: boot.archive.hashFile });
     }
-    if (boot.iso) outputs.push({ format: 'iso', path: boot.iso.path });
-    if (boot.pxe) outputs.push({ format: 'pxe', path: boot.pxe.path });
-    if (boot.disk) outputs.push({ format: 'disk', path: boot.disk.path });
+    // Last: nothing here may fail once the media are being written.
+    media = emitBootMedia(request, boot);
   }
-  return { outputs, notes, boot };
+  return { outputs, notes, boot, media };
 }
 
 /** The boot check of a composed tree, with the profile's console (and, for a PXE tree, the files its loader fetches). */

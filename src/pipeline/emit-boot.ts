@@ -16,7 +16,10 @@ import { buildPxeTree, type PxeTreeResult } from '../pxe/pxe-tree.js';
 import { buildDiskImage, type DiskImageResult } from '../disk/disk-image.js';
 import type { DiskFormat } from '../disk/vm-formats.js';
 
-export interface BootOutputs {
+/** The boot outputs: the archive image and boot_archive, then the media made from them. */
+export type BootOutputs = BootArchiveOutputs & BootMediaOutputs;
+
+export interface BootArchiveOutputs {
   /** The UFS image, when --format ufs kept it. */
   image?: { path: string; bytes: number };
   /** The UFS file system's facts, when the archive is UFS. */
@@ -25,6 +28,9 @@ export interface BootOutputs {
   imageBytes: number;
   /** The boot_archive and its hash, for --format archive or iso. */
   archive?: BootArchive & { format: Profile['archive']['format'] };
+}
+
+export interface BootMediaOutputs {
   iso?: BuildIsoResult;
   pxe?: PxeTreeResult;
   disk?: DiskImageResult;
@@ -37,13 +43,7 @@ export interface DiskRequest {
   dataPartition: boolean;
 }
 
-/**
- * The boot outputs: the archive image (UFS unless the profile asks for a module archive), the
- * gzip'd boot_archive with its hash, and the ISO. A UFS image is never written just to be read
- * back: it is produced front to back and compressed as it comes, and written to <profile>.ufs
- * on the way only when --format ufs asks for it. --format ufs alone compresses nothing.
- */
-export async function emitBootOutputs(opts: {
+export interface BootRequest {
   tree: StagedTree;
   profile: Profile;
   outDir: string;
@@ -61,7 +61,21 @@ export async function emitBootOutputs(opts: {
   previous?: ChunkSource;
   reporter: Reporter;
   timings?: Timings;
-}): Promise<BootOutputs> {
+}
+
+/** The boot outputs: the archive, then the media. */
+export async function emitBootOutputs(opts: BootRequest): Promise<BootOutputs> {
+  const archive = await emitBootArchive(opts);
+  return { ...archive, ...(await emitBootMedia(opts, archive)) };
+}
+
+/**
+ * The archive image (UFS unless the profile asks for a module archive) and the gzip'd
+ * boot_archive with its hash. A UFS image is never written just to be read back: it is produced
+ * front to back and compressed as it comes, and written to <profile>.ufs on the way only when
+ * --format ufs asks for it. --format ufs alone compresses nothing.
+ */
+export async function emitBootArchive(opts: BootRequest): Promise<BootArchiveOutputs> {
   const timings = opts.timings ?? new Timings();
   const { tree, profile, outDir, reporter } = opts;
   const format = profile.archive.format;
@@ -131,6 +145,19 @@ export async function emitBootOutputs(opts: {
       await rm(imagePath, { force: true });
     }
   }
+  return { image, ufs, imageBytes, archive };
+}
+
+/**
+ * The media made from the boot_archive: the ISO, the PXE tree and the disk image. They read the
+ * archive and the staged tree only, so a build runs them (xorriso, mostly) beside its own last
+ * steps: the manifest, the change report.
+ */
+export async function emitBootMedia(opts: BootRequest, made: BootArchiveOutputs): Promise<BootMediaOutputs> {
+  const timings = opts.timings ?? new Timings();
+  const { tree, profile, outDir, reporter } = opts;
+  const { archive } = made;
+  const format = profile.archive.format;
   let iso: BuildIsoResult | undefined;
   if (opts.iso && archive) {
     iso = await timings.time('iso', () => buildIso({
@@ -171,7 +198,7 @@ export async function emitBootOutputs(opts: {
       reporter,
     }));
   }
-  return { image, ufs, imageBytes, archive, iso, pxe, disk };
+  return { iso, pxe, disk };
 }
 
 function ufsOptions(profile: Profile, time: number) {

@@ -158,16 +158,20 @@ async function finishPublish(outDir: string): Promise<void> {
 }
 
 async function applyJournal(outDir: string, j: Journal): Promise<void> {
-  for (const name of j.remove) await rm(join(outDir, name), { recursive: true, force: true });
-  for (const name of j.move) {
-    const from = join(j.staging, name);
-    if (!existsSync(from)) continue; // moved before the kill
-    const to = join(outDir, name);
-    const st = await stat(to).catch(() => undefined);
-    // Stryker disable next-line ConditionalExpression: removing a file (or nothing) first changes nothing, rename replaces a file anyway
-    if (st?.isDirectory()) await rm(to, { recursive: true, force: true });
-    await rename(from, to);
-  }
+  // All at once: replacing a large output frees the old one's blocks, which took 0.3 s per 250 MB
+  // on ext4 one after the other; the journal, not the order, is what makes a killed publish whole.
+  await Promise.all(j.remove.map((name) => rm(join(outDir, name), { recursive: true, force: true })));
+  await Promise.all(
+    j.move.map(async (name) => {
+      const from = join(j.staging, name);
+      if (!existsSync(from)) return; // moved before the kill
+      const to = join(outDir, name);
+      const st = await stat(to).catch(() => undefined);
+      // Stryker disable next-line ConditionalExpression: removing a file (or nothing) first changes nothing, rename replaces a file anyway
+      if (st?.isDirectory()) await rm(to, { recursive: true, force: true });
+      await rename(from, to);
+    }),
+  );
   // Stryker disable next-line ObjectLiteral,BooleanLiteral: the journal exists here (publish just wrote it, finishPublish just read it), so force changes nothing
   await rm(join(outDir, JOURNAL), { force: true });
   await rm(j.staging, { recursive: true, force: true });

@@ -58,7 +58,10 @@ export async function forEachChunk(
     for (;;) {
       const { bytesRead } = await fh.read(buffer, 0, buffer.length, off);
       if (bytesRead === 0) break;
-      if (off + bytesRead > expectedSize) break;
+      if (off + bytesRead > expectedSize) {
+        off += bytesRead;
+        break;
+      }
       await fn(buffer.subarray(0, bytesRead), off);
       off += bytesRead;
     }
@@ -87,9 +90,16 @@ export function forEachChunkSync(source: ContentSource, expectedSize: number, fn
       const want = Math.min(buffer.length, expectedSize - off + 1);
       const n = readSync(fd, buffer, 0, want, off);
       if (n === 0) break;
-      if (off + n > expectedSize) break;
+      if (off + n > expectedSize) {
+        // Grown: said here, since off alone can still equal the staged size.
+        off += n;
+        break;
+      }
       fn(buffer.subarray(0, n), off);
       off += n;
+      // A short read that completes the staged size is the end of the file: asking again for the
+      // 0 that says so cost a system call per file (tens of thousands in a proto).
+      if (n < want && off === expectedSize) break;
     }
     if (off !== expectedSize) throw new ContentChangedError(`${source.path} is now ${off < expectedSize ? off : 'more than ' + expectedSize} bytes, it was ${expectedSize} bytes when staged; re-run compose`);
   } finally {
