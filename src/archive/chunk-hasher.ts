@@ -1,4 +1,6 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
 
 // The archive writer's hashing, on a thread of its own: the SHA-1 and CRC-32 of the whole image
 // (for boot_archive.hash and the gzip trailer) and the sha256 of every chunk (what the next build
@@ -7,7 +9,9 @@ import { Worker } from 'node:worker_threads';
 // rebuild of the bench workspace: 0.97 s of its 7.8 s); here they run beside the image being
 // produced. Two threads share the work, one the whole image's SHA-1 and CRC-32, the other the
 // chunks' sha256 (about 0.55 s each on the bench workspace, against 1.1 s for one thread doing all
-// three). Chunks are handed over without copying: the writer gathers them in slots of one shared
+// three). That is for rebuilds: in a cold build every core is busy compressing, and the threads
+// made it slower (12.7 s against 11.8 s for the bench workspace, four alternating pairs), so there
+// the hashes are computed where the chunks are cut, as before. Chunks are handed over without copying: the writer gathers them in slots of one shared
 // buffer, given to the threads once (a message per chunk that carried its own SharedArrayBuffer
 // cost about 90 us to send), and does not reuse a slot until both threads are done with it.
 
@@ -40,8 +44,45 @@ interface Answer {
   crc?: number;
 }
 
+interface Question {
+  slot?: number;
+  length?: number;
+  /** The chunk's sha256, rather than adding it to the stream's SHA-1 and CRC-32. */
+  digest?: boolean;
+  /** The stream's SHA-1 and CRC-32. */
+  end?: boolean;
+}
+
+interface Hashing {
+  ask(q: Question): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** What the worker does, done on this thread. */
+class HashingHere implements Hashing {
+  private readonly sha1: Hash = createHash('sha1');
+  private crc = 0;
+  private stopped = false;
+
+  constructor(private readonly memory: SharedArrayBuffer, private readonly slotBytes: number) {}
+
+  async ask(q: Question): Promise<Answer> {
+    if (this.stopped) throw new Error('archive hashing was stopped');
+    if (q.end) return { sha1: this.sha1.digest('hex'), crc: this.crc >>> 0 };
+    const bytes = new Uint8Array(this.memory, q.slot! * this.slotBytes, q.length!);
+    if (q.digest) return { sha256: createHash('sha256').update(bytes).digest('hex') };
+    this.sha1.update(bytes);
+    this.crc = crc32(bytes, this.crc);
+    return {};
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+  }
+}
+
 /** One hashing thread and the questions it has not answered yet. */
-class HashingThread {
+class HashingThread implements Hashing {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
   private nextId = 1;
@@ -58,7 +99,7 @@ class HashingThread {
     this.worker.on('exit', (code) => this.fail(new Error(`an archive hashing thread exited (${code})`)));
   }
 
-  ask(message: object): Promise<Answer> {
+  ask(message: Question): Promise<Answer> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -84,15 +125,17 @@ export class ChunkHasher {
   /** The slots, in shared memory: fill one, hash it, and reuse it once the hash has come back. */
   readonly slots: Buffer[];
   /** The whole stream's SHA-1 and CRC-32. */
-  private readonly stream: HashingThread;
+  private readonly stream: Hashing;
   /** Each chunk's sha256. */
-  private readonly digests: HashingThread;
+  private readonly digests: Hashing;
 
-  constructor(slots: number, slotBytes: number) {
+  /** `threads`: on two threads of their own, or (false) on this one. */
+  constructor(slots: number, slotBytes: number, threads: boolean) {
     const memory = new SharedArrayBuffer(slots * slotBytes);
     this.slots = Array.from({ length: slots }, (_, i) => Buffer.from(memory, i * slotBytes, slotBytes));
-    this.stream = new HashingThread({ memory, slotBytes });
-    this.digests = new HashingThread({ memory, slotBytes });
+    const make = (): Hashing => (threads ? new HashingThread({ memory, slotBytes }) : new HashingHere(memory, slotBytes));
+    this.stream = make();
+    this.digests = make();
   }
 
   /**
@@ -110,7 +153,7 @@ export class ChunkHasher {
     return { sha1: r.sha1!, crc: r.crc! };
   }
 
-  /** Stop both threads (after end(), or to give up). */
+  /** Stop the threads (after end(), or to give up). */
   async close(): Promise<void> {
     await Promise.all([this.stream.close(), this.digests.close()]);
   }

@@ -19,8 +19,8 @@ import { ChunkHasher } from './chunk-hasher.js';
 //   the bytes do not depend on how many run at once, only on the zlib version and the level.
 // - A chunk whose content (sha256) was in the previous build's archive is copied from it instead
 //   of compressed again; the result is byte-identical to compressing it (same zlib, same level).
-// - The hashes (the image's SHA-1 and CRC-32, each chunk's sha256) are computed on a thread of
-//   their own (chunk-hasher.ts) while this one goes on producing and cutting the image.
+// - On a rebuild the hashes (the image's SHA-1 and CRC-32, each chunk's sha256) are computed on
+//   threads of their own (chunk-hasher.ts) while this one goes on producing and cutting the image.
 
 const UNIT = 1024;
 const MIN_CHUNK = 128 * 1024;
@@ -93,8 +93,9 @@ function compress(chunk: Buffer, level: number): Promise<Buffer> {
 export async function writeChunkedGzip(input: Iterable<Buffer> | AsyncIterable<Buffer>, out: string, opts: { level: number; previous?: ChunkSource; onBytes?: (n: number) => void }): Promise<ChunkedGzipResult> {
   const fd = openSync(out, 'w');
   const prevFd = opts.previous ? openSync(opts.previous.path, 'r') : -1;
-  // A slot for each job in flight and one being filled.
-  const hasher = new ChunkHasher(IN_FLIGHT + 1, MAX_CHUNK);
+  // A slot for each job in flight and one being filled. Hashing threads pay off when chunks are
+  // copied rather than compressed, which needs a previous archive (chunk-hasher.ts).
+  const hasher = new ChunkHasher(IN_FLIGHT + 1, MAX_CHUNK, !!opts.previous);
   try {
     const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xflFor(opts.level), 3]);
     let pos = writeAll(fd, header, 0);
@@ -126,6 +127,11 @@ export async function writeChunkedGzip(input: Iterable<Buffer> | AsyncIterable<B
     // A chunk's fate is known once its sha256 is: copied from the previous archive, or compressed.
     const settle = async (slot: number, length: number): Promise<{ record: Omit<ChunkRecord, 'c' | 'o'>; data: Buffer; read?: Buffer }> => {
       const chunk = hasher.slots[slot]!.subarray(0, length);
+      if (!opts.previous) {
+        // Nothing to reuse: compressed at once, hashed beside it (the index for the next build).
+        const [h, data] = await Promise.all([hasher.chunk(slot, length), compress(chunk, opts.level)]);
+        return { record: { h, u: length }, data };
+      }
       const h = await hasher.chunk(slot, length);
       const record = { h, u: length };
       const hit = opts.previous?.lookup(h);
