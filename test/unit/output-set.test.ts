@@ -77,6 +77,26 @@ describe('OutputSet', () => {
     expect(readdirSync(out).sort()).toEqual(['p.iso', 'p.tar']);
   });
 
+  it('a failed move is reported only after every other move has been made', async () => {
+    const out = await fresh();
+    writeFileSync(join(out, 'p.iso'), 'old iso');
+    writeFileSync(join(out, 'p.tar'), 'old tar');
+    const set = await OutputSet.open(out, out);
+    writeFileSync(set.path('p.iso'), 'new iso');
+    writeFileSync(set.path('p.tar'), 'new tar');
+    writeFileSync(set.path('p.ufs'), 'new ufs');
+    // The first of the moves fails; the others are made all the same, before publish() returns.
+    fsControl.renameFailsInto = `${out}/p.iso`;
+    await expect(set.publish([])).rejects.toThrow(/EIO/);
+    expect(readFileSync(join(out, 'p.tar'), 'utf8')).toBe('new tar');
+    expect(readFileSync(join(out, 'p.ufs'), 'utf8')).toBe('new ufs');
+    expect(readFileSync(join(out, 'p.iso'), 'utf8')).toBe('old iso');
+    await set.close();
+    const next = await OutputSet.open(out, out);
+    expect(readFileSync(join(out, 'p.iso'), 'utf8')).toBe('new iso');
+    await next.close();
+  });
+
   it('finishes a publish that a killed build had committed to, before anything else', async () => {
     const out = await fresh();
     const staging = join(out, '.compose-staging-999999-abc');

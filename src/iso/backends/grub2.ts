@@ -43,9 +43,11 @@ export const grub2Backend: Backend = {
     await writeGenerated(ctx, 'boot/grub/grub.cfg', grubCfg(ctx.boot, ctx.archive), `the profile's GRUB menu`);
     const early = join(ctx.scratch, 'early.cfg');
     await writeFile(early, grubEarlyCfg(ctx.isoUuid));
-    await makeGrubImage('i386-pc', ctx.root.hostPath(GRUB2_BIOS_IMAGE), early);
     const efiApp = join(ctx.scratch, 'BOOTX64.EFI');
-    await makeGrubImage('x86_64-efi', efiApp, early);
+    // The two core images do not depend on each other: made at once, and both finished (the
+    // scratch directory is removed after) before a failure of either is reported.
+    const made = await Promise.allSettled([makeGrubImage('i386-pc', ctx.root.hostPath(GRUB2_BIOS_IMAGE), early), makeGrubImage('x86_64-efi', efiApp, early)]);
+    for (const m of made) if (m.status === 'rejected') throw m.reason;
     await makeEfiImage(ctx.root.hostPath(GRUB2_EFI_IMAGE), [{ name: 'EFI/BOOT/BOOTX64.EFI', source: efiApp }], {
       epoch: ctx.epoch,
       volumeSerial: volumeSerialFor(ctx.seed),
