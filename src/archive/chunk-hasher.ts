@@ -2,18 +2,19 @@ import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 
-// The archive writer's hashing, on a thread of its own: the SHA-1 and CRC-32 of the whole image
-// (for boot_archive.hash and the gzip trailer) and the sha256 of every chunk (what the next build
-// looks chunks up by). On a rebuild almost every chunk is copied rather than compressed, and these
-// three hashes of the whole image were the main thread's largest cost (a CPU profile of a one-file
-// rebuild of the bench workspace: 0.97 s of its 7.8 s); here they run beside the image being
-// produced. Two threads share the work, one the whole image's SHA-1 and CRC-32, the other the
-// chunks' sha256 (about 0.55 s each on the bench workspace, against 1.1 s for one thread doing all
-// three). That is for rebuilds: in a cold build every core is busy compressing, and the threads
-// made it slower (12.7 s against 11.8 s for the bench workspace, four alternating pairs), so there
-// the hashes are computed where the chunks are cut, as before. Chunks are handed over without copying: the writer gathers them in slots of one shared
-// buffer, given to the threads once (a message per chunk that carried its own SharedArrayBuffer
-// cost about 90 us to send), and does not reuse a slot until both threads are done with it.
+// The archive writer's hashes: the SHA-1 and CRC-32 of the whole image (for boot_archive.hash and
+// the gzip trailer) and the sha256 of every chunk (what the next build looks chunks up by).
+// - In a rebuild almost every chunk is copied rather than compressed, and these three hashes of the
+//   whole image were the main thread's largest cost (a CPU profile of a one-file rebuild of the
+//   bench workspace: 0.97 s of its 7.8 s). There they run on two threads beside the image being
+//   produced: one the stream's SHA-1 and CRC-32, the other the chunks' sha256 (about 0.55 s each
+//   on the bench workspace, against 1.1 s for one thread doing all three).
+// - In a cold build every core is busy compressing, and the threads made it slower (12.7 s against
+//   11.8 s for the bench workspace, four alternating pairs): there the same work is done on the
+//   calling thread, where the chunks are cut.
+// Chunks are handed over without copying: the writer gathers them in slots of one shared buffer,
+// given to the threads once (a message per chunk that carried its own SharedArrayBuffer cost about
+// 90 us to send), and does not reuse a slot until both hashes of it are done.
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

@@ -11,6 +11,8 @@
 // bsdtar, star and tar-stream read where a reader ignores pax numbers. Members are padded to 512
 // bytes; the archive ends with two zero blocks.
 
+import type { SequentialWriter } from '../util/sequential-writer.js';
+
 export const BLOCK = 512;
 
 export type TarType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
@@ -93,11 +95,80 @@ function encodeBlock(h: { name: Buffer; prefix: Buffer; mode: number; uid: Numbe
   return b;
 }
 
+const MAGIC = Buffer.from('ustar\u000000', 'latin1');
+/** ASCII without NUL: one byte per character, the same in latin1 as in UTF-8. */
+const PLAIN = /^[\x01-\x7f]*$/;
+const OCTAL_7 = 8 ** 7;
+const OCTAL_11 = 8 ** 11;
+
+/** `value` as width-1 zero-padded octal digits and a NUL, written in place (it must fit). */
+function putOctal(b: Buffer, at: number, value: number, width: number): void {
+  let v = value;
+  for (let i = at + width - 2; i >= at; i--) {
+    b[i] = 0x30 + (v % 8);
+    v = Math.floor(v / 8);
+  }
+  b[at + width - 1] = 0;
+}
+
+/** Whether a member needs nothing but its ustar block: a short ASCII name and link, numbers that fit their fields. */
+function isPlain(h: TarHeader): boolean {
+  const link = h.linkname ?? '';
+  return (
+    h.name.length <= 100 && link.length <= 100 && PLAIN.test(h.name) && PLAIN.test(link) &&
+    h.uid < OCTAL_7 && h.gid < OCTAL_7 && h.size < OCTAL_11 && Math.max(0, h.mtime) < OCTAL_11 && (h.devmajor ?? 0) < OCTAL_7 && (h.devminor ?? 0) < OCTAL_7
+  );
+}
+
 /**
  * The header block(s) of one member: a pax 'x' header (and its data) when needed, then the ustar
  * header. The caller writes `size` bytes of content and pads to 512 after them.
  */
 export function encodeHeader(h: TarHeader): Buffer {
+  if (!isPlain(h)) return encodeHeaderWithPax(h);
+  const b = Buffer.alloc(BLOCK);
+  putPlainHeader(b, 0, h);
+  return b;
+}
+
+/**
+ * Append a member's header to `out`. The usual member (isPlain) is encoded straight into the
+ * writer's buffer: the general path, with a fresh buffer and strings per field, cost 6-9 us a
+ * header, a quarter of a second for a proto of 38,000 entries.
+ */
+export function writeHeader(out: SequentialWriter, h: TarHeader): void {
+  if (isPlain(h)) out.put(BLOCK, (b, at) => putPlainHeader(b, at, h));
+  else out.write(encodeHeaderWithPax(h));
+}
+
+/** The ustar block of a plain member (isPlain) at `at`, over 512 zero bytes: what encodeHeaderWithPax gives. */
+function putPlainHeader(b: Buffer, at: number, h: TarHeader): void {
+  const link = h.linkname ?? '';
+  // Names are short ASCII here: copied a character at a time, cheaper than a call into Buffer.write.
+  for (let i = 0; i < h.name.length; i++) b[at + i] = h.name.charCodeAt(i);
+  putOctal(b, at + 100, h.mode & 0o7777, 8);
+  putOctal(b, at + 108, h.uid, 8);
+  putOctal(b, at + 116, h.gid, 8);
+  putOctal(b, at + 124, h.size, 12);
+  putOctal(b, at + 136, Math.max(0, h.mtime), 12);
+  b[at + 156] = TYPEFLAG[h.type].charCodeAt(0);
+  for (let i = 0; i < link.length; i++) b[at + 157 + i] = link.charCodeAt(i);
+  MAGIC.copy(b, at + 257);
+  putOctal(b, at + 329, h.devmajor ?? 0, 8);
+  putOctal(b, at + 337, h.devminor ?? 0, 8);
+  // The checksum: the sum of the header's bytes with the checksum field as eight spaces. Only the
+  // ranges written above can be other than zero.
+  b.fill(0x20, at + 148, at + 156);
+  let sum = 0;
+  for (let i = at; i < at + h.name.length; i++) sum += b[i]!;
+  for (let i = at + 100; i < at + 157 + link.length; i++) sum += b[i]!;
+  for (let i = at + 257; i < at + 345; i++) sum += b[i]!;
+  putOctal(b, at + 148, sum, 7);
+  b[at + 155] = 0x20;
+}
+
+/** encodeHeader's general path: a pax header for what ustar cannot hold. Exported for tests. */
+export function encodeHeaderWithPax(h: TarHeader): Buffer {
   const pax: string[] = [];
   const path = Buffer.from(h.name, 'utf8');
   let split = splitPath(path);

@@ -6,25 +6,23 @@ import { hashThread } from '../stage/hash-thread.js';
 import { writeAtomically } from '../util/atomic.js';
 import type { Reporter } from '../util/progress.js';
 import { SequentialWriter } from '../util/sequential-writer.js';
-import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from './tar-format.js';
+import { END_OF_ARCHIVE, padding, writeHeader, type TarHeader } from './tar-format.js';
 
+/** The tar header of an entry: one object, no copies (it is made for every entry of the tree). */
 function header(e: StagedEntry): TarHeader {
-  const base = { name: e.type === 'dir' ? `${e.path}/` : e.path, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, size: 0 };
-  switch (e.type) {
-    case 'file':
-      return { ...base, type: 'file', size: e.size };
-    case 'dir':
-      return { ...base, type: 'dir' };
-    case 'symlink':
-      return { ...base, type: 'symlink', linkname: e.target };
-    case 'hardlink':
-      return { ...base, type: 'hardlink', linkname: e.target };
-    case 'char':
-    case 'block':
-      return { ...base, type: e.type, devmajor: e.rdev!.major, devminor: e.rdev!.minor };
-    case 'fifo':
-      return { ...base, type: 'fifo' };
-  }
+  const device = e.type === 'char' || e.type === 'block';
+  return {
+    name: e.type === 'dir' ? `${e.path}/` : e.path,
+    type: e.type,
+    mode: e.mode,
+    uid: e.uid,
+    gid: e.gid,
+    mtime: e.mtime,
+    size: e.type === 'file' ? e.size : 0,
+    linkname: e.type === 'symlink' || e.type === 'hardlink' ? e.target : undefined,
+    devmajor: device ? e.rdev!.major : undefined,
+    devminor: device ? e.rdev!.minor : undefined,
+  };
 }
 
 /**
@@ -42,10 +40,10 @@ export async function writeTar(tree: StagedTree, outPath: string, reporter?: Rep
       let written = 0;
       for (const e of entries) {
         if (e.path === '') {
-          out.write(encodeHeader({ name: './', type: 'dir', mode: e.mode, uid: e.uid, gid: e.gid, size: 0, mtime: e.mtime }));
+          writeHeader(out, { name: './', type: 'dir', mode: e.mode, uid: e.uid, gid: e.gid, size: 0, mtime: e.mtime });
           continue;
         }
-        out.write(encodeHeader(header(e)));
+        writeHeader(out, header(e));
         if (e.type !== 'file' || e.size === 0) continue;
         passContentSync(e, (chunk) => out.write(chunk));
         out.zeros(padding(e.size));

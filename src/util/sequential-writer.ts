@@ -49,6 +49,15 @@ export class SequentialWriter {
     this.position += n;
   }
 
+  /** Append `n` bytes (at most the buffer's capacity) that `fill` writes in place over zeros at `at`. */
+  put(n: number, fill: (buf: Buffer, at: number) => void): void {
+    if (this.used + n > this.buf.length) this.flush();
+    this.buf.fill(0, this.used, this.used + n);
+    fill(this.buf, this.used);
+    this.used += n;
+    this.position += n;
+  }
+
   /** Append `n` zero bytes. */
   zeros(n: number): void {
     if (n <= 0) return;

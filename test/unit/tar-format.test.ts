@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { StagedTree } from '../../src/stage/tree.js';
 import type { StagedEntry } from '../../src/stage/model.js';
 import { writeTar } from '../../src/emit/tar.js';
+import { encodeHeader, encodeHeaderWithPax, writeHeader, type TarHeader } from '../../src/emit/tar-format.js';
+import { SequentialWriter } from '../../src/util/sequential-writer.js';
 import { readTar } from '../support/tar-read.js';
 
 // The tar emitter encodes ustar and pax itself; readers we did not write (GNU tar, tar-stream)
@@ -73,5 +76,52 @@ describe('the tar emitter (ustar + pax), read back by GNU tar and tar-stream', (
     expect((await execa('readlink', [join(dir, 'usr/bin/longlink')])).stdout).toBe(LONG_TARGET);
     const [ino1, ino2] = (await execa('stat', ['-c', '%i', join(dir, 'var/hl'), join(dir, LONG_FILE)])).stdout.split('\n');
     expect(ino1).toBe(ino2);
+  });
+});
+
+describe('the plain-member fast path of the tar header', () => {
+  // A member with a short ASCII name and numbers that fit is encoded straight into its block;
+  // those bytes must be the general encoder's, field for field and checksum included.
+  const cases: TarHeader[] = [
+    { name: 'a', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0 },
+    { name: './', type: 'dir', mode: 0o755, uid: 0, gid: 3, size: 0, mtime: 1767225600 },
+    { name: 'usr/lib/amd64/libc.so.1', type: 'file', mode: 0o104755, uid: 2, gid: 2, size: 8 ** 11 - 1, mtime: 8 ** 11 - 1 },
+    { name: 'x'.repeat(100), type: 'symlink', mode: 0o777, uid: 8 ** 7 - 1, gid: 8 ** 7 - 1, size: 0, mtime: -5, linkname: 'l'.repeat(100) },
+    { name: 'var/hl', type: 'hardlink', mode: 0o644, uid: 1, gid: 1, size: 0, mtime: 99, linkname: 'usr/bin/ls' },
+    { name: 'devices/pseudo/null@0:null', type: 'char', mode: 0o666, uid: 0, gid: 3, size: 0, mtime: 1, devmajor: 8 ** 7 - 1, devminor: 2 },
+    { name: 'dev/dsk/c0d0s0', type: 'block', mode: 0o640, uid: 0, gid: 3, size: 0, mtime: 1, devmajor: 102, devminor: 0 },
+    { name: 'tmp/fifo', type: 'fifo', mode: 0o600, uid: 0, gid: 0, size: 0, mtime: 1 },
+  ];
+  it.each(cases.map((h) => [h.name.slice(0, 30), h] as const))('%s: the same block as the general encoder', (_, h) => {
+    const general = encodeHeaderWithPax(h);
+    expect(general.length).toBe(512);
+    expect(encodeHeader(h).equals(general)).toBe(true);
+    // And through the writer, at an offset that is not a multiple of 512.
+    const dir = mkdtempSync(join(tmpdir(), 'tar-plain-'));
+    const fd = openSync(join(dir, 'h'), 'w');
+    const out = new SequentialWriter(fd, 4096);
+    out.write(Buffer.from('xyz'));
+    writeHeader(out, h);
+    out.flush();
+    closeSync(fd);
+    expect(readFileSync(join(dir, 'h')).subarray(3).equals(general)).toBe(true);
+  });
+
+  it.each([
+    ['a name over 100 bytes', { name: 'n'.repeat(101) }],
+    ['a uid over 7 octal digits', { uid: 8 ** 7 }],
+    ['a size over 11 octal digits', { size: 8 ** 11 }],
+    ['a long link target', { type: 'symlink' as const, linkname: 't'.repeat(101) }],
+  ])('%s still goes through the general encoder (pax)', (_, more) => {
+    const h: TarHeader = { name: 'etc/x', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 1, mtime: 1, ...more };
+    expect(encodeHeader(h).equals(encodeHeaderWithPax(h))).toBe(true);
+    expect(encodeHeader(h).length).toBeGreaterThan(512);
+  });
+
+  it('a short non-ASCII name is written in UTF-8, as the general encoder does, not a byte per character', () => {
+    const h: TarHeader = { name: 'usr/ünï', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 1, mtime: 1 };
+    const b = encodeHeader(h);
+    expect(b.equals(encodeHeaderWithPax(h))).toBe(true);
+    expect(b.subarray(0, 10).equals(Buffer.from('usr/ünï\0', 'utf8'))).toBe(true);
   });
 });
