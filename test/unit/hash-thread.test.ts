@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fileHasher, HAND_OVER_BYTES, HashThread, hashThread } from '../../src/stage/hash-thread.js';
+import { fileHasher, HashThread, hashThread } from '../../src/stage/hash-thread.js';
 import type { StagedEntry } from '../../src/stage/model.js';
 
 // The hashing thread must give every file the sha256 crypto gives its bytes, whatever the sizes
@@ -58,18 +58,15 @@ describe('HashThread', () => {
     expect(d.sha256).toBe(sha(Buffer.from('after')));
   });
 
-  it('fileHasher: a small file is hashed at once where it is read, a large one on the hashing thread by settle()', async () => {
-    const small = { ...entry('small'), size: HAND_OVER_BYTES - 1 };
-    const large = { ...entry('large'), size: HAND_OVER_BYTES };
-    const [ds, dl] = [bytes(small.size), bytes(large.size)];
-    for (const [e, d] of [[small, ds], [large, dl]] as const) {
+  it('fileHasher: small and large files alike are hashed on the hashing thread, by settle()', async () => {
+    const files = [0, 1, 1000, 64 << 10, (1 << 20) + 7].map((n) => ({ e: { ...entry(`f${n}`), size: n }, d: bytes(n) }));
+    for (const { e, d } of files) {
       const h = fileHasher(e);
       h.update(d.subarray(0, 1000));
       h.update(d.subarray(1000));
       h.end();
     }
-    expect(small.sha256).toBe(sha(ds));
     await hashThread().settle();
-    expect(large.sha256).toBe(sha(dl));
+    for (const { e, d } of files) expect(e.sha256).toBe(sha(d));
   });
 });
