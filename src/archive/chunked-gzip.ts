@@ -134,11 +134,11 @@ export async function writeChunkedGzip(input: Iterable<Buffer> | AsyncIterable<B
       }
       const h = await hasher.chunk(slot, length);
       const record = { h, u: length };
-      const hit = opts.previous?.lookup(h);
+      const hit = opts.previous.lookup(h);
       if (!hit) return { record, data: await compress(chunk, opts.level) };
       let read = readPool.pop();
       if (!read || read.length < hit.length) read = Buffer.allocUnsafe(Math.max(hit.length, MAX_CHUNK + (MAX_CHUNK >> 8)));
-      if (readSync(prevFd, read, 0, hit.length, hit.offset) !== hit.length) throw new Error(`the previous archive ${opts.previous!.path} is shorter than its index says`);
+      if (readSync(prevFd, read, 0, hit.length, hit.offset) !== hit.length) throw new Error(`the previous archive ${opts.previous.path} is shorter than its index says`);
       reused++;
       return { record, data: read.subarray(0, hit.length), read };
     };

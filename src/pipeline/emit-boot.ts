@@ -63,12 +63,6 @@ export interface BootRequest {
   timings?: Timings;
 }
 
-/** The boot outputs: the archive, then the media. */
-export async function emitBootOutputs(opts: BootRequest): Promise<BootOutputs> {
-  const archive = await emitBootArchive(opts);
-  return { ...archive, ...(await emitBootMedia(opts, archive)) };
-}
-
 /**
  * The archive image (UFS unless the profile asks for a module archive) and the gzip'd
  * boot_archive with its hash. A UFS image is never written just to be read back: it is produced

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { StagedTree } from '../../src/stage/tree.js';
 import type { StagedEntry } from '../../src/stage/model.js';
 import { writeTar } from '../../src/emit/tar.js';
-import { encodeHeader, encodeHeaderWithPax, writeHeader, type TarHeader } from '../../src/emit/tar-format.js';
+import { encodeHeader, encodeHeaderWithPax, END_OF_ARCHIVE, padding, writeHeader, type TarHeader } from '../../src/emit/tar-format.js';
 import { SequentialWriter } from '../../src/util/sequential-writer.js';
 import { readTar } from '../support/tar-read.js';
 
@@ -105,6 +105,39 @@ describe('the plain-member fast path of the tar header', () => {
     out.flush();
     closeSync(fd);
     expect(readFileSync(join(dir, 'h')).subarray(3).equals(general)).toBe(true);
+  });
+
+  it('at the fields\' limits, tar-stream and GNU tar read the fast path\'s members back', async () => {
+    const limit7 = 8 ** 7 - 1;
+    const members: TarHeader[] = [
+      { name: 'x'.repeat(100), type: 'symlink', mode: 0o777, uid: limit7, gid: limit7, size: 0, mtime: 8 ** 11 - 1, linkname: 'l'.repeat(100) },
+      { name: 'dev/c', type: 'char', mode: 0o2644, uid: 1, gid: 3, size: 0, mtime: 1767225600, devmajor: limit7, devminor: limit7 },
+      { name: 'etc/f', type: 'file', mode: 0o104755, uid: 0, gid: 2, size: 3, mtime: 1 },
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'tar-plain-read-'));
+    const path = join(dir, 't.tar');
+    const fd = openSync(path, 'w');
+    const out = new SequentialWriter(fd, 4096);
+    for (const h of members) {
+      writeHeader(out, h);
+      if (h.size) {
+        out.write(Buffer.from('abc'));
+        out.zeros(padding(h.size));
+      }
+    }
+    out.write(END_OF_ARCHIVE);
+    out.flush();
+    closeSync(fd);
+    const read = await readTar(path);
+    expect(read.map((m) => m.name)).toEqual(members.map((m) => m.name));
+    expect(read[0]).toMatchObject({ type: 'symlink', uid: limit7, gid: limit7, linkname: 'l'.repeat(100) });
+    expect(read[1]).toMatchObject({ type: 'character-device', mode: 0o2644, devmajor: limit7, devminor: limit7 });
+    expect(read[2]).toMatchObject({ type: 'file', mode: 0o4755, size: 3, sha256: sha('abc') });
+    const gnu = (await execa('tar', ['--numeric-owner', '--full-time', '-tvf', path], { env: { TZ: 'UTC' } })).stdout.split('\n');
+    expect(gnu[0]).toContain(`${limit7}/${limit7}`);
+    expect(gnu[0]).toContain(new Date((8 ** 11 - 1) * 1000).toISOString().slice(0, 10));
+    expect(gnu[1]).toMatch(new RegExp(`^crw-r-Sr-- 1/3 +${limit7},${limit7} `));
+    expect(gnu[2]).toMatch(/^-rwsr-xr-x 0\/2 +3 1970-01-01 00:00:01 etc\/f$/);
   });
 
   it.each([
