@@ -6,7 +6,7 @@
  */
 import { access, constants, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { ChildProcess } from 'node:child_process';
 import { track } from '../util/children.js';
 import { ToolMissingError, UsageError } from '../util/errors.js';
@@ -124,6 +124,8 @@ export class QemuDriver implements VmDriver {
     // QEMU must not outlive boot-test, even one killed with SIGKILL (which runs no handler): on
     // Linux, setpriv(1) from util-linux sets the parent-death signal and execs QEMU in its place.
     const setpriv = process.platform === 'linux' ? await which('setpriv') : undefined;
+    // Loaded here rather than when compose starts (see util/children.ts).
+    const { execa } = await import('execa');
     const child = setpriv ? execa(setpriv, ['--pdeathsig', 'SIGKILL', '--', QEMU, ...args], SPAWN_OPTIONS) : execa(QEMU, args, SPAWN_OPTIONS);
     track(child as unknown as ChildProcess);
     this.child = child;
