@@ -308,16 +308,49 @@ describe('OutputSet', () => {
     // which puts an astral character before U+FFFD.
     const names = ['p9', 'p8', 'p7', 'p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0', 'm', 'l', 'k', 'q\uFFFD', 'q\u{1F600}'];
     for (const n of ['s5', 's4', 's3', 's2', 's1', 's0']) writeFileSync(join(out, n), 'stale');
-    writeFileSync(join(out, 'zz'), 'a file where a directory is published');
     const set = await OutputSet.open(out, 'out');
     for (const n of names) writeFileSync(set.path(n), n);
     mkdirSync(set.path('zz'));
     writeFileSync(join(set.path('zz'), 'f'), 'f');
-    await expect(set.publish(['s5', 's3', 'missing', 's1', 's4', 's0', 's2'])).rejects.toThrow(/ENOTDIR|EISDIR/);
+    // A failed move keeps the journal to look at.
+    fsControl.renameFailsInto = `${out}/zz`;
+    await expect(set.publish(['s5', 's3', 'missing', 's1', 's4', 's0', 's2'])).rejects.toThrow(/EIO/);
     const journal = JSON.parse(readFileSync(join(out, '.compose-publish.json'), 'utf8'));
     expect(journal).toEqual({ staging: set.staging, move: [...names, 'zz'].sort(), remove: ['s0', 's1', 's2', 's3', 's4', 's5'] });
     expect(journal.move.slice(-3)).toEqual(['q\u{1F600}', 'q\uFFFD', 'zz']);
     await set.close();
+  });
+
+  it('renames each replaced output aside, then removes them all: a directory replaces a file, a file a directory', async () => {
+    const out = await fresh();
+    writeFileSync(join(out, 'p.pxe'), 'a file where a directory is published');
+    mkdirSync(join(out, 'p.iso'));
+    writeFileSync(join(out, 'p.iso', 'f'), 'a directory where a file is published');
+    writeFileSync(join(out, 'p.tar'), 'old tar');
+    const set = await OutputSet.open(out, 'out');
+    mkdirSync(set.path('p.pxe'));
+    writeFileSync(join(set.path('p.pxe'), 'f'), 'new pxe');
+    writeFileSync(set.path('p.iso'), 'new iso');
+    writeFileSync(set.path('p.tar'), 'new tar');
+    await set.publish([]);
+    await set.close();
+    expect(readdirSync(out).sort()).toEqual(['p.iso', 'p.pxe', 'p.tar']);
+    expect(readFileSync(join(out, 'p.pxe', 'f'), 'utf8')).toBe('new pxe');
+    expect(readFileSync(join(out, 'p.iso'), 'utf8')).toBe('new iso');
+    expect(readFileSync(join(out, 'p.tar'), 'utf8')).toBe('new tar');
+  });
+
+  it('a build killed between renaming an old output aside and moving the new one in is finished by the next', async () => {
+    const out = await fresh();
+    const staging = join(out, '.compose-staging-999999-abc');
+    mkdirSync(join(staging, '.compose-replaced'), { recursive: true });
+    writeFileSync(join(staging, 'p.iso'), 'new iso');
+    writeFileSync(join(staging, '.compose-replaced', 'p.iso'), 'old iso');
+    writeFileSync(join(out, '.compose-publish.json'), JSON.stringify({ staging, move: ['p.iso'], remove: [] }));
+    const set = await OutputSet.open(out, out);
+    await set.close();
+    expect(readdirSync(out)).toEqual(['p.iso']);
+    expect(readFileSync(join(out, 'p.iso'), 'utf8')).toBe('new iso');
   });
 
   it('close does not mind a staging directory that is gone', async () => {
