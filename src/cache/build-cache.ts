@@ -20,7 +20,7 @@ const FORMAT = 1;
 
 export class BuildCache {
   /** Writes held back until the build has published its outputs (see `writeLater`). */
-  private readonly held: Array<{ name: string; make: () => unknown }> = [];
+  private readonly held: Array<() => void> = [];
 
   private constructor(readonly dir: string) {}
 
@@ -53,18 +53,23 @@ export class BuildCache {
    * published. It is made then, not now, so it never adds to the build's peak memory.
    */
   writeLater(name: string, make: () => unknown): void {
-    this.held.push({ name, make });
+    this.held.push(() => this.write(name, make()));
   }
 
-  /** Write what `writeLater` held back. */
+  /** `writeStream` at `flush`, like `writeLater`. */
+  writeStreamLater(name: string, fill: (out: SequentialWriter) => void): void {
+    this.held.push(() => this.writeStream(name, fill));
+  }
+
+  /** Write what `writeLater` and `writeStreamLater` held back. */
   flush(): void {
-    if (this.held.length && this.create()) for (const { name, make } of this.held) this.write(name, make());
+    if (this.held.length && this.create()) for (const write of this.held) write();
     this.held.length = 0;
   }
 
   /** A file name for data about `subject` (an absolute path): distinct subjects never share one. */
-  nameFor(kind: string, subject: string): string {
-    return `${kind}-${createHash('sha256').update(subject).digest('hex').slice(0, 16)}.json`;
+  nameFor(kind: string, subject: string, extension = 'json'): string {
+    return `${kind}-${createHash('sha256').update(subject).digest('hex').slice(0, 16)}.${extension}`;
   }
 
   /** The parsed content of a cache file written by this version's format, or undefined. */

@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
-import type { ManifestAction } from '../manifest/action.js';
-import type { Manifest, ManifestSet, SetKey, SetStore } from '../manifest/load.js';
+import type { ManifestSet, SetKey, SetStore } from '../manifest/load.js';
 import type { MacroLine } from '../manifest/infer-macros.js';
 import { RACY_MS, type BuildCache } from './build-cache.js';
+import { readSetFileActions, readSetFileHead, SetFileError, writeSetFile } from './manifest-set-file.js';
 
 export { RACY_MS };
 
@@ -18,13 +18,15 @@ export { RACY_MS };
 /** Bumped whenever what is stored changes shape. */
 const VERSION = 1;
 
-type StoredAction = [type: ManifestAction['type'], payload: string | null, attrs: Array<[string, string[]]>, file: string | null, line: number];
-
-interface Stored<T> {
+/** What a cache entry was made from: the key, and the listings and stamps of its inputs. */
+interface Origin {
   version: number;
   key: string;
   listings: Record<string, string[]>;
   stamps: Record<string, string>;
+}
+
+interface Stored<T> extends Origin {
   value: T;
 }
 
@@ -46,55 +48,75 @@ function listing(dir: string): string[] | undefined {
   }
 }
 
+/** Whether a stored entry was made for `key` from inputs that are all as they were. */
+function current(doc: Origin | undefined, key: string): boolean {
+  if (!doc || doc.version !== VERSION || doc.key !== key) return false;
+  for (const [dir, names] of Object.entries(doc.listings)) if (listing(dir)?.join('\0') !== names.join('\0')) return false;
+  for (const [path, stamp] of Object.entries(doc.stamps)) if (stampOf(path)?.stamp !== stamp) return false;
+  return true;
+}
+
 /** The cached value for `key`, if every input is as it was. */
 function lookup<T>(cache: BuildCache | undefined, name: string, key: string): T | undefined {
   const doc = cache?.read<Stored<T>>(name);
-  if (!doc || doc.version !== VERSION || doc.key !== key) return undefined;
-  for (const [dir, names] of Object.entries(doc.listings)) if (listing(dir)?.join('\0') !== names.join('\0')) return undefined;
-  for (const [path, stamp] of Object.entries(doc.stamps)) if (stampOf(path)?.stamp !== stamp) return undefined;
-  return doc.value;
+  return doc && current(doc, key) ? doc.value : undefined;
 }
 
-/**
- * Hold what `value` gives for the next build (made and written when this build publishes). Nothing is kept when an
- * input changed after `readStartMs - RACY_MS` or has gone.
- */
-function remember<T>(cache: BuildCache | undefined, name: string, key: string, dirs: string[], inputs: string[], readStartMs: number, value: () => T): boolean {
-  if (!cache) return false;
+/** What an entry was made from, as of now; undefined when an input changed after `readStartMs - RACY_MS` or has gone. */
+function originOf(key: string, dirs: string[], inputs: string[], readStartMs: number): Origin | undefined {
   const listings: Record<string, string[]> = {};
   for (const d of dirs) {
     const names = listing(d);
-    if (!names) return false;
+    if (!names) return undefined;
     listings[d] = names;
   }
   const stamps: Record<string, string> = {};
   for (const path of inputs) {
     const s = stampOf(path);
-    if (!s || s.changedMs >= readStartMs - RACY_MS) return false;
+    if (!s || s.changedMs >= readStartMs - RACY_MS) return undefined;
     stamps[path] = s.stamp;
   }
-  cache.writeLater(name, () => ({ version: VERSION, key, listings, stamps, value: value() }) satisfies Stored<T>);
+  return { version: VERSION, key, listings, stamps };
+}
+
+/** Hold what `value` gives for the next build (made and written when this build publishes); false when nothing is kept (see originOf). */
+function remember<T>(cache: BuildCache | undefined, name: string, key: string, dirs: string[], inputs: string[], readStartMs: number, value: () => T): boolean {
+  const origin = cache && originOf(key, dirs, inputs, readStartMs);
+  if (!origin) return false;
+  cache.writeLater(name, () => ({ ...origin, value: value() }) satisfies Stored<T>);
   return true;
 }
 
 const keyOf = (parts: unknown): string => JSON.stringify(parts);
 
 
-const setName = (cache: BuildCache, dir: string) => cache.nameFor('manifest-set', dir);
+// The set is kept in its own line format (manifest-set-file.ts), not JSON.
+const setName = (cache: BuildCache, dir: string) => cache.nameFor('manifest-set', dir, 'lines');
 const linesName = (cache: BuildCache, dir: string) => cache.nameFor('manifest-macro-lines', dir);
 
 /** A manifest set from the cache, or undefined when it must be loaded. */
 export function cachedManifestSet(cache: BuildCache | undefined, key: SetKey): ManifestSet | undefined {
   if (!cache) return undefined;
-  const stored = lookup<StoredSet>(cache, setName(cache, key.dir), keyOf(sortedKey(key)));
-  return stored && restoreSet(stored);
+  const bytes = cache.readBytes(setName(cache, key.dir));
+  const text = bytes?.toString('utf8');
+  const file = text === undefined ? undefined : readSetFileHead<Origin>(text);
+  if (!file || !current(file.head.meta, keyOf(sortedKey(key)))) return undefined;
+  try {
+    return readSetFileActions(text!, file);
+  } catch (e) {
+    if (e instanceof SetFileError) return undefined;
+    throw e;
+  }
 }
 
 /** Keep a loaded set for the next build; false when it was not kept (see `remember`). */
 export function rememberManifestSet(cache: BuildCache | undefined, key: SetKey, set: ManifestSet, readStartMs: number): boolean {
   if (!cache) return false;
   const dirs = [key.dir, ...(key.transformsDir ? [key.transformsDir] : [])];
-  return remember(cache, setName(cache, key.dir), keyOf(sortedKey(key)), dirs, set.inputs, readStartMs, () => storeSet(set));
+  const origin = originOf(keyOf(sortedKey(key)), dirs, set.inputs, readStartMs);
+  if (!origin) return false;
+  cache.writeStreamLater(setName(cache, key.dir), (out) => writeSetFile(out, set, origin));
+  return true;
 }
 
 /** The build cache as the manifest loader's store. */
@@ -113,55 +135,3 @@ export function rememberMacroLines(cache: BuildCache | undefined, dir: string, k
 
 const sortedDefines = (d: Readonly<Record<string, string>>): Array<[string, string]> => Object.entries(d).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const sortedKey = (k: SetKey) => ({ dir: k.dir, transformsDir: k.transformsDir ?? null, transformFiles: k.transformFiles, defines: sortedDefines(k.defines) });
-
-// The set as JSON: attribute maps become pairs, and an action's manifest is its package's path.
-interface StoredSet {
-  dir: string;
-  transformsDir: string | null;
-  manifests: Array<{ path: string; fmri: string | null; actions: StoredAction[] }>;
-  variantExcluded: number;
-  leftOut: ManifestSet['leftOut'];
-  aborted: string[];
-  otherArchitecture: string[];
-  unknownMacros: Array<[string, string]>;
-  inputs: string[];
-}
-
-function storeSet(set: ManifestSet): StoredSet {
-  return {
-    dir: set.dir,
-    transformsDir: set.transformsDir ?? null,
-    manifests: set.manifests.map((m) => ({ path: m.path, fmri: m.fmri ?? null, actions: m.actions.map((a): StoredAction => [a.type, a.payload ?? null, [...a.attrs], a.file === m.path ? null : a.file, a.line]) })),
-    variantExcluded: set.variantExcluded,
-    leftOut: set.leftOut,
-    aborted: set.aborted,
-    otherArchitecture: set.otherArchitecture,
-    unknownMacros: [...set.unknownMacros],
-    inputs: set.inputs,
-  };
-}
-
-function restoreSet(s: StoredSet): ManifestSet {
-  const manifests: Manifest[] = s.manifests.map((m) => {
-    const actions = m.actions.map(([type, payload, attrs, file, line]): ManifestAction => {
-      const a: ManifestAction = { type, attrs: new Map(attrs), manifest: m.path, file: file ?? m.path, line };
-      if (payload !== null) a.payload = payload;
-      return a;
-    });
-    const manifest: Manifest = { path: m.path, actions };
-    if (m.fmri !== null) manifest.fmri = m.fmri;
-    return manifest;
-  });
-  return {
-    dir: s.dir,
-    ...(s.transformsDir !== null ? { transformsDir: s.transformsDir } : {}),
-    manifests,
-    actions: manifests.flatMap((m) => m.actions),
-    variantExcluded: s.variantExcluded,
-    leftOut: s.leftOut,
-    aborted: s.aborted,
-    otherArchitecture: s.otherArchitecture,
-    unknownMacros: new Map(s.unknownMacros),
-    inputs: s.inputs,
-  };
-}

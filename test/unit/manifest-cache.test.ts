@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,25 @@ describe('the parsed-manifest cache', () => {
     expect({ ...again, fromCache: undefined }).toEqual(first);
     expect(again.actions[0]).toBe(again.manifests[0].actions[0]);
     expect(again.actions.some((a) => a.payload !== undefined)).toBe(first.actions.some((a) => a.payload !== undefined));
+  });
+
+  it('a set file that does not read back (cut short, edited by hand) is a miss, not a failure', async () => {
+    const ws = workspace();
+    const dir = tmp();
+    const cache = BuildCache.open(dir)!;
+    await loadTwice(ws, cache);
+    const key: SetKey = { dir: ws.manifests, transformsDir: ws.transforms, transformFiles: [join(ws.transforms, 'defaults')], defines: I386_DEFINES };
+    expect(cachedManifestSet(cache, key)).toBeDefined();
+    const file = join(cache.dir, readdirSync(cache.dir).find((n) => n.startsWith('manifest-set-') && n.endsWith('.lines'))!);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.slice(0, -20));
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
+    writeFileSync(file, `${text}junk\n`);
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
+    writeFileSync(file, text.replace('compose-manifest-set', 'something-else'));
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
+    writeFileSync(file, text);
+    expect(cachedManifestSet(cache, key)).toBeDefined();
   });
 
   it('misses after an edited manifest, an edited transform file, a new file beside them, or other macro values', async () => {
