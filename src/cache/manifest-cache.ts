@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { ManifestSet, SetKey, SetStore } from '../manifest/load.js';
 import type { MacroLine } from '../manifest/infer-macros.js';
 import { RACY_MS, type BuildCache } from './build-cache.js';
-import { readSetFileActions, readSetFileHead, SetFileError, writeSetFile } from './manifest-set-file.js';
+import { readSetFileActions, readSetFileHead, writeSetFile } from './manifest-set-file.js';
 
 export { RACY_MS };
 
@@ -97,19 +97,17 @@ const linesName = (cache: BuildCache, dir: string) => cache.nameFor('manifest-ma
 /** A manifest set from the cache, or undefined when it must be loaded. */
 export function cachedManifestSet(cache: BuildCache | undefined, key: SetKey): ManifestSet | undefined {
   if (!cache) return undefined;
-  const bytes = cache.readBytes(setName(cache, key.dir));
-  const text = bytes?.toString('utf8');
-  const file = text === undefined ? undefined : readSetFileHead<Origin>(text);
-  if (!file || !current(file.head.meta, keyOf(sortedKey(key)))) return undefined;
+  const text = cache.readBytes(setName(cache, key.dir))?.toString('utf8');
   try {
-    return readSetFileActions(text!, file);
-  } catch (e) {
-    if (e instanceof SetFileError) return undefined;
-    throw e;
+    const file = text === undefined ? undefined : readSetFileHead<Origin>(text);
+    return file && current(file.head.meta, keyOf(sortedKey(key))) ? readSetFileActions(text!, file) : undefined;
+  } catch {
+    // A damaged file (cut short, edited by hand) is a miss: the manifests are read again.
+    return undefined;
   }
 }
 
-/** Keep a loaded set for the next build; false when it was not kept (see `remember`). */
+/** Keep a loaded set for the next build; false when it was not kept (see `originOf`). */
 export function rememberManifestSet(cache: BuildCache | undefined, key: SetKey, set: ManifestSet, readStartMs: number): boolean {
   if (!cache) return false;
   const dirs = [key.dir, ...(key.transformsDir ? [key.transformsDir] : [])];

@@ -71,6 +71,11 @@ describe('the parsed-manifest cache', () => {
     expect(cachedManifestSet(cache, key)).toBeUndefined();
     writeFileSync(file, text.replace('compose-manifest-set', 'something-else'));
     expect(cachedManifestSet(cache, key)).toBeUndefined();
+    // A head of the wrong shape: no listings, or no set.
+    writeFileSync(file, text.replace('"listings"', '"listingz"'));
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
+    writeFileSync(file, text.replace('"set":{', '"sat":{'));
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
     writeFileSync(file, text);
     expect(cachedManifestSet(cache, key)).toBeDefined();
   });
