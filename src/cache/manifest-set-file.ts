@@ -98,7 +98,7 @@ export function readSetFileActions<M>(text: string, { head, at }: { head: SetFil
       at = end + 1;
       const f = lineText.split('\t');
       const line = Number(f[3]);
-      if (f.length < 4 || !Number.isInteger(line)) throw new SetFileError(`a bad action line: ${lineText}`);
+      if (!Number.isInteger(line)) throw new SetFileError(`a bad action line: ${lineText}`);
       const attrs = new Map<string, string[]>();
       for (let k = 4; k < f.length; k++) {
         // Most attributes have one value: cut it out rather than split (an array fewer each).

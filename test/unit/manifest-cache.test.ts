@@ -76,8 +76,24 @@ describe('the parsed-manifest cache', () => {
     expect(cachedManifestSet(cache, key)).toBeUndefined();
     writeFileSync(file, text.replace('"set":{', '"sat":{'));
     expect(cachedManifestSet(cache, key)).toBeUndefined();
+    // Written by another version of the format.
+    writeFileSync(file, text.replace('"version":1,', '"version":0,'));
+    expect(cachedManifestSet(cache, key)).toBeUndefined();
     writeFileSync(file, text);
     expect(cachedManifestSet(cache, key)).toBeDefined();
+  });
+
+  it('keeps a set only when its inputs last changed RACY_MS or more before the read began, and its directories are there', async () => {
+    const ws = workspace();
+    const set = await loadManifests(ws.manifests);
+    const key: SetKey = { dir: ws.manifests, transformsDir: ws.transforms, transformFiles: [join(ws.transforms, 'defaults')], defines: I386_DEFINES };
+    const changed = Math.max(...set.inputs.map((p) => Math.max(statSync(p).mtimeMs, statSync(p).ctimeMs)));
+    const cache = BuildCache.open(tmp())!;
+    expect(rememberManifestSet(cache, key, set, changed + RACY_MS)).toBe(false);
+    expect(rememberManifestSet(cache, key, set, changed + RACY_MS + 1)).toBe(true);
+    // No cache, or a transforms directory that has gone: nothing kept, nothing thrown.
+    expect(rememberManifestSet(undefined, key, set, changed + 2 * RACY_MS)).toBe(false);
+    expect(rememberManifestSet(cache, { ...key, transformsDir: join(ws.transforms, 'gone') }, set, changed + 2 * RACY_MS)).toBe(false);
   });
 
   it('misses after an edited manifest, an edited transform file, a new file beside them, or other macro values', async () => {

@@ -39,6 +39,9 @@ function sampleSet(): ManifestSet {
     act(m1, { type: 'driver', file: '/ws/manifests/inc/drivers.inc', line: 12 }, [['name', ['e1000g']], ['alias', ['pci8086,100e', 'pci8086,100f', '']], ['none', []], ['tab\tkey', ['a\tb', 'line\nbreak', 'back\\slash', 'unit\x1fsep', '\\t literally', 'é ✓ 😀']]]),
     act(m1, { type: 'license', payload: '', line: 20 }, [['license', ['CDDL']]]),
     act(m1, { type: 'file', payload: 'has\\escapes\tand\ttabs', line: 21 }, [['path', ['p']]]),
+    // No attributes at all; an attribute whose key is empty.
+    act(m1, { type: 'unknown', line: 22 }, []),
+    act(m1, { type: 'unknown', line: 23 }, [['', ['v']], ['k', ['']]]),
   ];
   const a2 = [act(m2, { type: 'dir', line: 1, file: '' }, [['path', ['etc']]])];
   return {
@@ -81,18 +84,24 @@ describe('the manifest set line format', () => {
     expect(readSetFileHead('{"format":1}')).toBeUndefined();
     expect(readSetFileHead('compose-manifest-set 1\n{not json\n')).toBeUndefined();
     expect(readSetFileHead('compose-manifest-set 1\n')).toBeUndefined();
+    // Not the header, though as long as it and followed by good JSON.
+    expect(readSetFileHead(`${'x'.repeat('compose-manifest-set 1'.length)}\n{"meta":1}\n`)).toBeUndefined();
+    // A head line without its end.
+    expect(readSetFileHead('compose-manifest-set 1\n{"meta":1} ')).toBeUndefined();
+    expect(readSetFileHead('compose-manifest-set 1\n{"meta":1}\n')!.head.meta).toBe(1);
     const lines = text.split('\n');
-    const cases: Array<[string, string]> = [
-      ['one action short', lines.slice(0, -2).join('\n') + '\n'],
-      ['an action more', `${text}dir\t\t\t1\n`],
-      ['a line without its number', text.replace('\t3\t', '\tthree\t')],
-      ['a bad escape', text.replace('back\\\\slash', 'back\\qslash')],
-      ['a cut line', text.slice(0, text.length - 5)],
+    const cases: Array<[string, string, RegExp]> = [
+      ['one action short', lines.slice(0, -2).join('\n') + '\n', /ends before its last action/],
+      ['an action more', `${text}dir\t\t\t1\n`, /goes on after its last action/],
+      ['a line without its number', text.replace('\t3\t', '\tthree\t'), /a bad action line: set\t\t\tthree\tname/],
+      ['a bad escape', text.replace('back\\\\slash', 'back\\qslash'), /a bad escape \\q/],
+      ['a cut line', text.slice(0, text.length - 5), /ends before its last action/],
     ];
-    for (const [what, bad] of cases) {
+    for (const [what, bad, message] of cases) {
       expect(bad, what).not.toBe(text);
       const file = readSetFileHead(bad)!;
       expect(() => readSetFileActions(bad, file), what).toThrow(SetFileError);
+      expect(() => readSetFileActions(bad, file), what).toThrow(message);
     }
   });
 });
