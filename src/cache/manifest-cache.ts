@@ -79,11 +79,14 @@ function originOf(key: string, dirs: string[], inputs: string[], readStartMs: nu
   return { version: VERSION, key, listings, stamps };
 }
 
-/** Hold what `value` gives for the next build (made and written when this build publishes); false when nothing is kept (see originOf). */
-function remember<T>(cache: BuildCache | undefined, name: string, key: string, dirs: string[], inputs: string[], readStartMs: number, value: () => T): boolean {
+/**
+ * Have `store` hold an entry made from the inputs for the next build (written when this build
+ * publishes); false when nothing is kept (see originOf).
+ */
+function remember(cache: BuildCache | undefined, key: string, dirs: string[], inputs: string[], readStartMs: number, store: (cache: BuildCache, origin: Origin) => void): boolean {
   const origin = cache && originOf(key, dirs, inputs, readStartMs);
   if (!origin) return false;
-  cache.writeLater(name, () => ({ ...origin, value: value() }) satisfies Stored<T>);
+  store(cache, origin);
   return true;
 }
 
@@ -109,12 +112,8 @@ export function cachedManifestSet(cache: BuildCache | undefined, key: SetKey): M
 
 /** Keep a loaded set for the next build; false when it was not kept (see `originOf`). */
 export function rememberManifestSet(cache: BuildCache | undefined, key: SetKey, set: ManifestSet, readStartMs: number): boolean {
-  if (!cache) return false;
   const dirs = [key.dir, ...(key.transformsDir ? [key.transformsDir] : [])];
-  const origin = originOf(keyOf(sortedKey(key)), dirs, set.inputs, readStartMs);
-  if (!origin) return false;
-  cache.writeStreamLater(setName(cache, key.dir), (out) => writeSetFile(out, set, origin));
-  return true;
+  return remember(cache, keyOf(sortedKey(key)), dirs, set.inputs, readStartMs, (c, origin) => c.writeStreamLater(setName(c, key.dir), (out) => writeSetFile(out, set, origin)));
 }
 
 /** The build cache as the manifest loader's store. */
@@ -128,7 +127,7 @@ export function cachedMacroLines(cache: BuildCache | undefined, dir: string, kno
 }
 
 export function rememberMacroLines(cache: BuildCache | undefined, dir: string, known: Readonly<Record<string, string>>, files: string[], lines: MacroLine[], readStartMs: number): boolean {
-  return !!cache && remember(cache, linesName(cache, dir), keyOf(sortedDefines(known)), [dir], files, readStartMs, () => lines);
+  return remember(cache, keyOf(sortedDefines(known)), [dir], files, readStartMs, (c, origin) => c.writeLater(linesName(c, dir), () => ({ ...origin, value: lines }) satisfies Stored<MacroLine[]>));
 }
 
 const sortedDefines = (d: Readonly<Record<string, string>>): Array<[string, string]> => Object.entries(d).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

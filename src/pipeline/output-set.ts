@@ -186,11 +186,12 @@ async function applyJournal(outDir: string, j: Journal): Promise<void> {
         await rename(from, to);
       } catch (e) {
         // The old output stays in place while the next build finishes the move.
-        if (old) await rename(old, to).then(() => aside.splice(aside.indexOf(old), 1), () => undefined);
+        if (old) await rename(old, to).catch(() => undefined);
         throw e;
       }
     }),
   );
+  // One put back after a failed move is no longer there: removing it then does nothing.
   await allDone(aside.map((path) => rm(path, { recursive: true, force: true })));
   // Stryker disable next-line ObjectLiteral,BooleanLiteral: the journal exists here (publish just wrote it, finishPublish just read it), so force changes nothing
   await rm(join(outDir, JOURNAL), { force: true });

@@ -55,14 +55,19 @@ afterEach(() => {
 
 const fresh = () => mkdtemp(join(tmpdir(), 'output-set-'));
 
+/** An output directory holding old p.iso and p.tar, and a set with new ones (and `more`) staged. */
+async function newOverOld(more: string[] = []): Promise<{ out: string; set: OutputSet }> {
+  const out = await fresh();
+  writeFileSync(join(out, 'p.iso'), 'old iso');
+  writeFileSync(join(out, 'p.tar'), 'old tar');
+  const set = await OutputSet.open(out, out);
+  for (const name of ['p.iso', 'p.tar', ...more]) writeFileSync(set.path(name), `new ${name.slice(2)}`);
+  return { out, set };
+}
+
 describe('OutputSet', () => {
   it('a move that fails during the publish leaves the journal and the staged outputs for the next build, which finishes it', async () => {
-    const out = await fresh();
-    writeFileSync(join(out, 'p.iso'), 'old iso');
-    writeFileSync(join(out, 'p.tar'), 'old tar');
-    const set = await OutputSet.open(out, out);
-    writeFileSync(set.path('p.iso'), 'new iso');
-    writeFileSync(set.path('p.tar'), 'new tar');
+    const { out, set } = await newOverOld();
     fsControl.renameFailsInto = `${out}/p.tar`;
     await expect(set.publish([])).rejects.toThrow(/EIO/);
     await set.close();
@@ -78,13 +83,7 @@ describe('OutputSet', () => {
   });
 
   it('a failed move is reported only after every other move has been made', async () => {
-    const out = await fresh();
-    writeFileSync(join(out, 'p.iso'), 'old iso');
-    writeFileSync(join(out, 'p.tar'), 'old tar');
-    const set = await OutputSet.open(out, out);
-    writeFileSync(set.path('p.iso'), 'new iso');
-    writeFileSync(set.path('p.tar'), 'new tar');
-    writeFileSync(set.path('p.ufs'), 'new ufs');
+    const { out, set } = await newOverOld(['p.ufs']);
     // The first of the moves fails; the others are made all the same, before publish() returns.
     fsControl.renameFailsInto = `${out}/p.iso`;
     await expect(set.publish([])).rejects.toThrow(/EIO/);
